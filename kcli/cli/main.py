@@ -1,0 +1,124 @@
+"""The `kcli` entry point: a root group whose subcommands are imported only when run."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import traceback
+
+import click
+
+from kcli import __version__
+from kcli.errors import EXIT_INTERRUPTED, KcliError
+
+# name -> (module, short help). Each module exposes `command`, a click.Command.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "topics": ("kcli.cli.topics", "Create, list, describe, alter and delete topics (kafka-topics.sh)."),
+    "consume": ("kcli.cli.consume", "Read records from a topic (kafka-console-consumer.sh)."),
+    "produce": ("kcli.cli.produce", "Write lines from stdin to a topic (kafka-console-producer.sh)."),
+    "connect": ("kcli.cli.connect", "Run an embedded Kafka Connect worker (connect-standalone/distributed.sh)."),
+    "connectors": ("kcli.cli.connectors", "Manage connectors through the Connect REST API."),
+    "config": ("kcli.cli.config", "Show the effective configuration of .properties/YAML/JSON files."),
+}
+
+
+def _not_built(name: str) -> click.Command:
+    @click.command(name=name, help=COMMANDS[name][1] + " (not built yet)")
+    def _stub() -> None:
+        raise KcliError(f"'kcli {name}' is not available in this build yet", exit_code=2)
+
+    return _stub
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a subcommand's module only when that subcommand runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module_name, _ = COMMANDS[cmd_name]
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                return _not_built(cmd_name)
+            raise
+        cmd: click.Command = module.command
+        cmd.name = cmd_name
+        return cmd
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Listing the commands must not import them: keep `kcli --help` fast.
+        rows = [(name, help_text) for name, (_, help_text) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+EPILOG = """Exit codes: 0 success; 1 the operation failed on the Kafka or REST side; 2 usage or
+input error; 3/4 `connectors status` FAILED / not running; 130 interrupted.
+`--debug` (or KCLI_DEBUG=1) shows the traceback behind an error."""
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG)
+@click.version_option(__version__, "-V", "--version", prog_name="kcli", message="%(prog)s %(version)s")
+@click.option("--debug", is_flag=True, envvar="KCLI_DEBUG", help="Show tracebacks behind errors.")
+@click.option("--no-color", is_flag=True, help="Never colour the output (NO_COLOR works too).")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, no_color: bool) -> None:
+    """kcli — the Apache Kafka scripts in one fast Python command."""
+    ctx.ensure_object(dict)
+    if debug:
+        os.environ["KCLI_DEBUG"] = "1"
+    if no_color:
+        os.environ["NO_COLOR"] = "1"
+
+
+def _debug() -> bool:
+    return os.environ.get("KCLI_DEBUG", "") not in ("", "0", "false")
+
+
+def _quiet_broken_pipe() -> None:
+    """stdout's reader went away (`| head`): end quietly, without Python's own complaint."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run kcli; errors become one line on stderr and a meaningful exit code."""
+    try:
+        code = cli.main(args=argv, prog_name="kcli", standalone_mode=False)
+    except KcliError as exc:
+        if _debug():
+            traceback.print_exc()
+        click.echo(f"kcli: error: {exc.message}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+        sys.exit(0)
+    except KeyboardInterrupt:
+        sys.exit(EXIT_INTERRUPTED)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+        sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

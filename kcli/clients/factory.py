@@ -1,0 +1,49 @@
+"""Build confluent-kafka Admin/Producer/Consumer clients from Java-style client settings."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from kcli.clients.translate import to_librdkafka
+from kcli.errors import ConfigError
+
+_NO_SUCH_KEY = re.compile(r'No such configuration property: "([^"]+)"')
+_BAD_VALUE = re.compile(r'(?:Invalid value|Expected) .*?for configuration property "([^"]+)"')
+
+
+def _construct(cls: Any, config: Mapping[str, str], **kwargs: Any) -> Any:
+    from confluent_kafka import KafkaException
+
+    conf: dict[str, Any] = dict(to_librdkafka(config))
+    conf.update(kwargs)
+    try:
+        return cls(conf)
+    except (KafkaException, ValueError, TypeError) as exc:
+        text = str(exc.args[0].str() if exc.args and hasattr(exc.args[0], "str") else exc)
+        m = _NO_SUCH_KEY.search(text)
+        if m:
+            raise ConfigError(f"librdkafka does not know this client setting (key '{m.group(1)}')") from None
+        m = _BAD_VALUE.search(text)
+        if m:
+            raise ConfigError(f"{text} (key '{m.group(1)}')") from None
+        raise ConfigError(f"invalid client configuration: {text}") from None
+
+
+def make_admin(config: Mapping[str, str], **kwargs: Any) -> Any:
+    from confluent_kafka.admin import AdminClient
+
+    return _construct(AdminClient, config, **kwargs)
+
+
+def make_producer(config: Mapping[str, str], **kwargs: Any) -> Any:
+    from confluent_kafka import Producer
+
+    return _construct(Producer, config, **kwargs)
+
+
+def make_consumer(config: Mapping[str, str], **kwargs: Any) -> Any:
+    from confluent_kafka import Consumer
+
+    return _construct(Consumer, config, **kwargs)

@@ -1,0 +1,165 @@
+"""Read .properties, YAML and JSON config files into flat string maps, and merge them.
+
+Every value comes out as the string the same setting would have in a .properties file,
+so the rest of kcli (clients, the Connect worker) sees one shape whatever the file type.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import javaproperties
+import yaml
+
+from kcli.config.providers import resolve_providers
+from kcli.errors import ConfigError
+
+PROPERTIES_SUFFIXES = {".properties", ".conf", ".cfg", ".config", ""}
+YAML_SUFFIXES = {".yaml", ".yml"}
+JSON_SUFFIXES = {".json"}
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found ({path})") from None
+    except IsADirectoryError:
+        raise ConfigError(f"config path is a directory, not a file ({path})") from None
+    except PermissionError:
+        raise ConfigError(f"config file is not readable ({path})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config file is not UTF-8 text: {exc.reason} at byte {exc.start} ({path})") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file: {exc.strerror} ({path})") from None
+
+
+def parse_properties(text: str) -> dict[str, str]:
+    """Parse text with java.util.Properties semantics (escapes, continuations, separators)."""
+    return dict(javaproperties.loads(text))
+
+
+def render_scalar(value: Any) -> str:
+    """Render a YAML/JSON scalar or list the way a .properties file would spell it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ",".join(render_scalar(v) for v in value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return repr(value)
+    return str(value)
+
+
+def flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    """Flatten nested mappings into dotted keys: {producer: {acks: all}} -> producer.acks=all."""
+    flat: dict[str, str] = {}
+    for key, value in mapping.items():
+        full = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, prefix=f"{full}."))
+        else:
+            flat[full] = render_scalar(value)
+    return flat
+
+
+def _mapping_or_error(data: Any, path: Path, kind: str) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        found = "nothing" if data is None else type(data).__name__
+        raise ConfigError(f"{kind} config must be a mapping at the top level, found {found} ({path})")
+    return data
+
+
+def parse_yaml(text: str, path: Path) -> dict[str, str]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise ConfigError(f"malformed YAML: {problem} ({where})") from None
+    return flatten(_mapping_or_error(data, path, "YAML"))
+
+
+def parse_json(text: str, path: Path) -> dict[str, str]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"malformed JSON: {exc.msg} ({path}:{exc.lineno}:{exc.colno})") from None
+    data = _mapping_or_error(data, path, "JSON")
+    return connector_form(data, path)
+
+
+def connector_form(data: Mapping[str, Any], path: Path) -> dict[str, str]:
+    """Accept the REST form {"name": N, "config": {...}} as well as a flat object."""
+    if "config" in data and isinstance(data["config"], Mapping):
+        extra = set(data) - {"name", "config"}
+        if extra:
+            raise ConfigError(f"unexpected top-level key '{sorted(extra)[0]}' beside 'config' ({path})")
+        flat = flatten(data["config"])
+        if "name" in data:
+            flat.setdefault("name", render_scalar(data["name"]))
+        return flat
+    return flatten(data)
+
+
+def load_file(path: str | os.PathLike[str]) -> dict[str, str]:
+    """Load one config file, its type chosen by its suffix (.properties, .yaml/.yml, .json)."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    text = _read_text(p)
+    if suffix in YAML_SUFFIXES:
+        data = parse_yaml(text, p)
+    elif suffix in JSON_SUFFIXES:
+        data = parse_json(text, p)
+    elif suffix in PROPERTIES_SUFFIXES or suffix == ".txt":
+        data = parse_properties(text)
+    else:
+        raise ConfigError(
+            f"unknown config file type '{suffix}': use .properties, .yaml, .yml or .json ({p})"
+        )
+    return data
+
+
+def load_files(paths: Iterable[str | os.PathLike[str]]) -> dict[str, str]:
+    """Load several files, later files overriding earlier ones."""
+    return merge(*(load_file(p) for p in paths))
+
+
+def parse_assignments(items: Iterable[str], option: str = "-X") -> dict[str, str]:
+    """Parse `k=v` strings from the command line (a value may itself contain '=')."""
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ConfigError(f"{option} expects key=value, got '{item}'")
+        out[key] = value
+    return out
+
+
+def merge(*layers: Mapping[str, str] | None) -> dict[str, str]:
+    """Merge layers left to right: later layers win."""
+    merged: dict[str, str] = {}
+    for layer in layers:
+        if layer:
+            merged.update(layer)
+    return merged
+
+
+def load_config(
+    files: Iterable[str | os.PathLike[str]] = (),
+    properties: Iterable[str] = (),
+    explicit: Mapping[str, str | None] | None = None,
+    defaults: Mapping[str, str] | None = None,
+    resolve: bool = True,
+) -> dict[str, str]:
+    """Defaults < files (in order) < -X k=v < explicit options; then config providers resolve."""
+    chosen = {k: v for k, v in (explicit or {}).items() if v is not None}
+    config = merge(defaults, load_files(files), parse_assignments(properties), chosen)
+    return resolve_providers(config) if resolve else config

@@ -1,0 +1,1 @@
+"""The embedded Kafka Connect worker: SDK (api), runtime, herders, stores, REST."""

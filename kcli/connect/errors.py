@@ -1,0 +1,42 @@
+"""Errors of the Connect runtime, each mapped to the REST status Apache answers with."""
+
+from __future__ import annotations
+
+
+class ConnectError(Exception):
+    """A Connect failure; `status` is the HTTP status the REST API answers with."""
+
+    status = 500
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+
+    def to_json(self) -> dict:
+        return {"error_code": self.status, "message": self.message}
+
+
+class BadRequestError(ConnectError):
+    status = 400
+
+
+class NotFoundError(ConnectError):
+    status = 404
+
+
+class ConflictError(ConnectError):
+    """409: e.g. a connector of that name exists, or a rebalance is in progress."""
+
+    status = 409
+
+
+class ConfigException(BadRequestError):
+    """A config value that does not fit its definition; names the key."""
+
+    def __init__(self, key: str, value: object = None, message: str = "") -> None:
+        text = f"Invalid value {value} for configuration {key}" + (f": {message}" if message else "")
+        super().__init__(text)
+        self.key = key
+        self.value = value

@@ -1,0 +1,70 @@
+"""The output layer: structured formats (json/yaml), TTY detection, colour policy."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import IO, Any
+
+import click
+
+FORMATS = ("text", "json", "yaml", "table")
+
+
+def output_option(choices: tuple[str, ...] = ("text", "json", "yaml"), default: str | None = None):
+    """`-o/--output` for a listing; None as default means: table on a TTY when offered, else text."""
+    return click.option("-o", "--output", "output", type=click.Choice(choices), default=default,
+                        help=f"Output format: {', '.join(choices)}.")
+
+
+def is_tty(stream: IO[str] | None = None) -> bool:
+    stream = stream or sys.stdout
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def use_color(stream: IO[str] | None = None) -> bool:
+    return is_tty(stream) and not os.environ.get("NO_COLOR")
+
+
+def default_format(output: str | None, table_available: bool = False) -> str:
+    if output:
+        return output
+    return "table" if table_available and is_tty() else "text"
+
+
+def to_json(data: Any, indent: int | None = 2) -> str:
+    return json.dumps(data, indent=indent, ensure_ascii=False)
+
+
+def to_yaml(data: Any) -> str:
+    import yaml
+
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False)
+
+
+def emit_structured(data: Any, fmt: str) -> bool:
+    """Print data as json or yaml on stdout; False when fmt is not a structured format."""
+    if fmt == "json":
+        click.echo(to_json(data))
+    elif fmt == "yaml":
+        click.echo(to_yaml(data), nl=False)
+    else:
+        return False
+    return True
+
+
+def stderr_console():
+    """A rich console on stderr (progress, notices) honouring NO_COLOR."""
+    from rich.console import Console
+
+    return Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")))
+
+
+def stdout_console():
+    from rich.console import Console
+
+    return Console(no_color=bool(os.environ.get("NO_COLOR")))
