@@ -46,7 +46,7 @@ def wait_for(condition: Callable[[], Any], timeout: float = 30, interval: float 
             value = condition()
             if value:
                 return value
-        except Exception as exc:  # noqa: BLE001 - keep polling, report the last one
+        except Exception as exc:
             last_exc = exc
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {message}" +

@@ -57,7 +57,8 @@ class Herder(ABC):
 
     @abstractmethod
     def connector_status(self, name: str) -> JSON:
-        """{"name", "connector": {"state", "worker_id"[, "trace"]}, "tasks": [{"id", "state", "worker_id"[, "trace"]}], "type"}."""
+        """{"name", "connector": {"state", "worker_id"[, "trace"]},
+        "tasks": [{"id", "state", "worker_id"[, "trace"]}], "type"}."""
 
     @abstractmethod
     def task_status(self, name: str, task_id: int) -> JSON: ...
