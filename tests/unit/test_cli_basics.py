@@ -1,0 +1,98 @@
+"""The kcli entry point: version, help, config show, errors as one line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from kcli import __version__
+from tests.helpers import ACCEPTANCE, ROOT, run_kcli
+
+
+def test_version() -> None:
+    proc = run_kcli(["--version"])
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == f"kcli {__version__}"
+
+
+def test_help_lists_every_group() -> None:
+    proc = run_kcli(["--help"])
+    assert proc.returncode == 0
+    for group in ("topics", "consume", "produce", "connect", "connectors", "config"):
+        assert f"  {group} " in proc.stdout
+
+
+def test_help_does_not_import_heavy_modules() -> None:
+    code = ("import sys; from kcli.cli.main import main\n"
+            "try: main(['--help'])\nexcept SystemExit: pass\n"
+            "heavy = [m for m in ('confluent_kafka', 'fastapi', 'uvicorn', 'requests', 'rich', 'kafka')"
+            " if m in sys.modules]\n"
+            "print(','.join(heavy), file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.stderr.strip() == ""
+
+
+def test_config_show_tutorial_json() -> None:
+    proc = run_kcli(["config", "show", str(ACCEPTANCE / "connect-file-source.properties"), "--output", "json"])
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == {
+        "name": "file-source-connector",
+        "connector.class": "FileStreamSource",
+        "tasks.max": "1",
+        "file": "/tmp/my-source-file.txt",
+        "topic": "simple-connect",
+        "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+        "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+        "key.converter.schemas.enable": "false",
+        "value.converter.schemas.enable": "false",
+    }
+
+
+def test_config_show_masks_secrets_and_merges(tmp_path: Path) -> None:
+    f = tmp_path / "c.yaml"
+    f.write_text("bootstrap.servers: a:1\nssl:\n  key.password: pw\n")
+    proc = run_kcli(["config", "show", str(f), "-X", "bootstrap.servers=b:2", "-o", "yaml"])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "bootstrap.servers: b:2\nssl.key.password: '[hidden]'\n"
+    shown = run_kcli(["config", "show", str(f), "--show-secrets"])
+    assert shown.stdout == "bootstrap.servers=a:1\nssl.key.password=pw\n"
+
+
+def test_config_show_errors_are_one_line_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("a: [1\n")
+    for target, needle in ((bad, "malformed YAML"), (tmp_path / "none.properties", "config file not found")):
+        proc = run_kcli(["config", "show", str(target)])
+        assert proc.returncode == 2
+        assert proc.stdout == ""
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("kcli: error: ") and needle in lines[0]
+        assert str(target) in lines[0]
+        assert "Traceback" not in proc.stderr
+
+
+def test_unknown_command_is_usage_error() -> None:
+    proc = run_kcli(["frobnicate"])
+    assert proc.returncode == 2
+    assert "No such command" in proc.stderr
+
+
+def test_completions_are_fresh() -> None:
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen-completions"), "--check"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_completions_check_detects_staleness(tmp_path: Path) -> None:
+    # The checker compares against the generated text: a changed file must be reported.
+    target = ROOT / "completions" / "kcli.fish"
+    original = target.read_text()
+    try:
+        target.write_text(original + "# edited\n")
+        proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen-completions"), "--check"],
+                              capture_output=True, text=True)
+        assert proc.returncode == 1 and "kcli.fish" in proc.stderr
+    finally:
+        target.write_text(original)
