@@ -96,3 +96,12 @@ def test_completions_check_detects_staleness(tmp_path: Path) -> None:
         assert proc.returncode == 1 and "kcli.fish" in proc.stderr
     finally:
         target.write_text(original)
+
+
+def test_examples_are_the_acceptance_files() -> None:
+    from tests.helpers import _SHARED_ACCEPTANCE
+
+    if not _SHARED_ACCEPTANCE.is_dir():
+        return  # a checkout without shared/ beside it: the examples are what we have
+    for f in _SHARED_ACCEPTANCE.glob("*.properties"):
+        assert (ROOT / "examples" / "seed-tutorial" / f.name).read_text() == f.read_text(), f.name
