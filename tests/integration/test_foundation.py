@@ -7,10 +7,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tests.helpers import KAFKA_DEV, run_tool
 
 from kcli.clients import make_admin, make_producer
 from kcli.config import load_config
+from tests.helpers import KAFKA_DEV, run_tool
 
 pytestmark = pytest.mark.broker
 
