@@ -9,8 +9,6 @@ from typing import Any
 
 import click
 
-from kcli.config import load_config
-
 DEFAULT_BOOTSTRAP = "localhost:9092"
 
 
@@ -22,6 +20,8 @@ class ClientOptions:
 
     def config(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         """Defaults < --command-config files < -X k=v < --bootstrap-server (and extra options)."""
+        from kcli.config import load_config  # lazy: keeps `--help` of every Kafka command fast
+
         explicit: dict[str, str | None] = {"bootstrap.servers": self.bootstrap_server}
         explicit.update(extra or {})
         cfg = load_config(self.command_config, self.properties, explicit=explicit)

@@ -1,0 +1,1 @@
+"""Topic management behind `kcli topics`: parsing, admin operations and output formatting."""

@@ -1,0 +1,291 @@
+"""Topic operations against a cluster through confluent-kafka's AdminClient (imported lazily).
+
+Each method mirrors one branch of Apache's TopicCommand.TopicService; Kafka errors become
+`KafkaOperationError` carrying Kafka's own reason, unreachable brokers name the bootstrap address.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+from kcli.errors import KafkaOperationError, UsageError
+from kcli.topics.spec import TopicSpec, java_hashmap_order, select_topics
+
+_UNREACHABLE = ("_TRANSPORT", "_TIMED_OUT", "_ALL_BROKERS_DOWN", "_RESOLVE", "_WAIT_COORD")
+
+
+@dataclass
+class ConfigItem:
+    """One config entry of a topic as DescribeConfigs returns it."""
+
+    name: str
+    value: str | None
+    source: str
+    is_default: bool
+    sensitive: bool = False
+    read_only: bool = False
+    synonyms: list[tuple[str, str, str | None]] = field(default_factory=list)
+
+
+@dataclass
+class PartitionInfo:
+    partition: int
+    leader: int | None
+    replicas: list[int]
+    isr: list[int]
+    elr: list[int] | None = field(default_factory=list)
+    last_known_elr: list[int] | None = field(default_factory=list)
+
+
+@dataclass
+class TopicInfo:
+    """What `--describe` shows for one topic."""
+
+    name: str
+    topic_id: str
+    partitions: list[PartitionInfo]
+    configs: list[ConfigItem]
+    internal: bool = False
+
+    @property
+    def replication_factor(self) -> int:
+        return len(self.partitions[0].replicas) if self.partitions else 0
+
+    @property
+    def overrides(self) -> list[ConfigItem]:
+        """The entries Apache prints under Configs: every one whose source is not the default."""
+        return [c for c in self.configs if not c.is_default]
+
+    @property
+    def min_isr(self) -> int:
+        for c in self.configs:
+            if c.name == "min.insync.replicas" and c.value is not None:
+                return int(c.value)
+        return 1
+
+
+@dataclass
+class CreateResult:
+    name: str
+    created: bool  # False: it existed and --if-not-exists swallowed the error
+    error: str | None = None
+
+
+def apache_uuid(uuid: Any) -> str:
+    """A topic id the way Java's Uuid.toString prints it (URL-safe base64, no padding)."""
+    msb = uuid.get_most_significant_bits() & 0xFFFFFFFFFFFFFFFF
+    lsb = uuid.get_least_significant_bits() & 0xFFFFFFFFFFFFFFFF
+    if msb == 0 and lsb == 0:
+        return ""
+    raw = msb.to_bytes(8, "big") + lsb.to_bytes(8, "big")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def _err_text(exc: BaseException) -> tuple[str, str]:
+    """(librdkafka error name, message) of a KafkaException or any other exception."""
+    arg = exc.args[0] if exc.args else None
+    if arg is not None and hasattr(arg, "str") and hasattr(arg, "name"):
+        return arg.name(), arg.str()
+    return type(exc).__name__, str(exc)
+
+
+class TopicService:
+    """Topic admin operations on one cluster, each bounded by `timeout` seconds."""
+
+    def __init__(self, config: Mapping[str, str], timeout: float = 30.0, debug: bool = False) -> None:
+        from kcli.clients import make_admin
+
+        self.bootstrap = config.get("bootstrap.servers", "")
+        self.timeout = timeout
+        quiet = {} if debug else {"log_level": 0}  # librdkafka's own connection chatter stays off stderr
+        self.admin = make_admin(config, **quiet)
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def _fail(self, exc: BaseException, subject: str | None = None) -> KafkaOperationError:
+        name, text = _err_text(exc)
+        if isinstance(exc, TimeoutError):
+            name, text = "_TIMED_OUT", "no answer"
+        if name in _UNREACHABLE or "timed out" in text.lower():
+            return KafkaOperationError(
+                f"could not reach the Kafka broker at {self.bootstrap} within {self.timeout:g}s ({text})")
+        if name == "UNKNOWN_TOPIC_OR_PART" and subject:
+            return KafkaOperationError(f"Topic '{subject}' does not exist ({text})")
+        return KafkaOperationError(text if not subject or subject in text else f"{text} (topic '{subject}')")
+
+    def _result(self, future: Future, subject: str | None = None) -> Any:
+        try:
+            return future.result(timeout=self.timeout + 5)
+        except Exception as exc:  # KafkaException, TimeoutError
+            raise self._fail(exc, subject) from exc
+
+    def _opts(self) -> dict[str, float]:
+        return {"request_timeout": self.timeout}
+
+    # -- queries ----------------------------------------------------------------------------
+    def all_topic_names(self) -> list[str]:
+        try:
+            md = self.admin.list_topics(timeout=self.timeout)
+        except Exception as exc:
+            raise self._fail(exc) from exc
+        return sorted(md.topics)
+
+    def topics(self, pattern: str | None, exclude_internal: bool = False) -> list[str]:
+        """getTopics(): sorted names matching Apache's regex filter."""
+        return select_topics(self.all_topic_names(), pattern, exclude_internal)
+
+    def ensure_found(self, found: Sequence[str], pattern: str | None, required: bool) -> None:
+        if pattern and required and not found:
+            raise KafkaOperationError(f"Topic '{pattern}' does not exist as expected")
+
+    def describe(self, names: Sequence[str]) -> list[TopicInfo]:
+        """Describe topics and their configs, in the order kafka-topics prints them."""
+        from confluent_kafka import TopicCollection
+        from confluent_kafka.admin import ConfigResource
+
+        if not names:
+            return []
+        ordered = java_hashmap_order(sorted(names))
+        descs = self.admin.describe_topics(TopicCollection(list(ordered)), **self._opts())
+        resources = [ConfigResource("topic", n) for n in ordered]
+        cfgs = self.admin.describe_configs(resources, **self._opts())
+        cfg_by_name = {res.name: fut for res, fut in cfgs.items()}
+        out = []
+        for name in ordered:
+            desc = self._result(descs[name], name)
+            entries = self._result(cfg_by_name[name], name)
+            out.append(TopicInfo(
+                name=desc.name,
+                topic_id=apache_uuid(desc.topic_id) if desc.topic_id is not None else "",
+                partitions=sorted((_partition(p) for p in desc.partitions), key=lambda p: p.partition),
+                configs=[_config_item(e) for e in entries.values()],
+                internal=bool(getattr(desc, "is_internal", False)),
+            ))
+        return out
+
+    def live_brokers(self) -> set[int]:
+        cluster = self._result(self.admin.describe_cluster(**self._opts()))
+        return {node.id for node in cluster.nodes}
+
+    def topic_configs(self, name: str) -> list[ConfigItem]:
+        from confluent_kafka.admin import ConfigResource
+
+        futs = self.admin.describe_configs([ConfigResource("topic", name)], **self._opts())
+        entries = self._result(next(iter(futs.values())), name)
+        return [_config_item(e) for e in entries.values()]
+
+    # -- changes ----------------------------------------------------------------------------
+    def create(self, specs: Sequence[TopicSpec], if_not_exists: bool) -> list[CreateResult]:
+        """Create topics in one request; each result says created, existed (swallowed) or its error."""
+        from confluent_kafka.admin import NewTopic
+
+        for spec in specs:
+            if spec.replication_factor is not None and not 1 <= spec.replication_factor <= 32767:
+                raise KafkaOperationError("The replication factor must be between 1 and 32767 inclusive")
+            if spec.partitions is not None and spec.partitions < 1:
+                raise KafkaOperationError("The partitions must be greater than 0")
+        new_topics = []
+        for spec in specs:
+            if spec.replica_assignment:
+                new_topics.append(NewTopic(spec.name, num_partitions=len(spec.replica_assignment),
+                                           replica_assignment=spec.replica_assignment,
+                                           config=dict(spec.configs)))
+            else:
+                new_topics.append(NewTopic(spec.name, num_partitions=spec.partitions or -1,
+                                           replication_factor=spec.replication_factor or -1,
+                                           config=dict(spec.configs)))
+        try:
+            futs = self.admin.create_topics(new_topics, operation_timeout=self.timeout, **self._opts())
+        except ValueError as exc:  # e.g. the same topic twice in one request
+            raise UsageError(str(exc)) from None
+        results = []
+        for spec in specs:
+            try:
+                futs[spec.name].result(timeout=self.timeout + 5)
+                results.append(CreateResult(spec.name, True))
+            except Exception as exc:
+                name, text = _err_text(exc)
+                if name == "TOPIC_ALREADY_EXISTS" and if_not_exists:
+                    results.append(CreateResult(spec.name, False))
+                elif name in _UNREACHABLE:
+                    raise self._fail(exc) from exc
+                else:
+                    results.append(CreateResult(spec.name, False, text))
+        return results
+
+    def add_partitions(self, names: Sequence[str], count: int, assignment: list[list[int]] | None) -> None:
+        """alterTopic(): raise the partition count of every named topic to `count`."""
+        from confluent_kafka.admin import NewPartitions
+
+        if not names:
+            return
+        current: dict[str, int] = {}
+        if assignment:
+            current = {t.name: len(t.partitions) for t in self.describe(names)}
+        reqs = []
+        for name in names:
+            extra = assignment[current[name]:] if assignment else None
+            reqs.append(NewPartitions(name, count, extra) if extra else NewPartitions(name, count))
+        futs = self.admin.create_partitions(reqs, operation_timeout=self.timeout, **self._opts())
+        for name in names:
+            self._result(futs[name], name)
+
+    def delete(self, names: Sequence[str]) -> None:
+        if not names:
+            return
+        futs = self.admin.delete_topics(list(names), operation_timeout=self.timeout, **self._opts())
+        for name in names:
+            self._result(futs[name], name)
+
+    def alter_configs(self, name: str, set_items: Mapping[str, str], delete_keys: Sequence[str]) -> None:
+        """Incremental alter (kafka-configs --alter --add-config / --delete-config) of one topic."""
+        from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
+
+        entries = [ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET) for k, v in set_items.items()]
+        entries += [ConfigEntry(k, None, incremental_operation=AlterConfigOpType.DELETE) for k in delete_keys]
+        res = ConfigResource("topic", name, incremental_configs=entries)
+        futs = self.admin.incremental_alter_configs([res], **self._opts())
+        for fut in futs.values():
+            self._result(fut, name)
+
+
+def _nodes(nodes: Any) -> list[int] | None:
+    return None if nodes is None else [n.id for n in nodes]
+
+
+def _partition(p: Any) -> PartitionInfo:
+    leader = p.leader.id if p.leader is not None and p.leader.id >= 0 else None
+    return PartitionInfo(
+        partition=p.id,
+        leader=leader,
+        replicas=_nodes(p.replicas) or [],
+        isr=_nodes(p.isr) or [],
+        # librdkafka does not expose ELR; a 4.x broker answering DescribeTopicPartitions gives empty lists
+        elr=_nodes(getattr(p, "elr", [])),
+        last_known_elr=_nodes(getattr(p, "last_known_elr", [])),
+    )
+
+
+def _source_name(source: Any) -> str:
+    from confluent_kafka.admin import ConfigSource
+
+    try:
+        return ConfigSource(source).name
+    except ValueError:
+        return str(source)
+
+
+def _config_item(entry: Any) -> ConfigItem:
+    synonyms = [(_source_name(s.source), s.name, s.value) for s in (entry.synonyms or {}).values()]
+    return ConfigItem(
+        name=entry.name,
+        value=entry.value,
+        source=_source_name(entry.source),
+        is_default=bool(entry.is_default),
+        sensitive=bool(entry.is_sensitive),
+        read_only=bool(entry.is_read_only),
+        synonyms=synonyms,
+    )
