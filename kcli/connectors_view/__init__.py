@@ -1,0 +1,1 @@
+"""`kcli connectors`: commands, contexts and formatters around the Connect REST client."""

@@ -1,0 +1,185 @@
+"""What `kcli connectors` decides, apart from HTTP and printing: status exit codes, waiting, apply plans."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kcli.config import load_file, mask_secrets
+from kcli.errors import ConfigError, KcliError
+from kcli.rest_client import ConnectClient, RestError
+
+EXIT_RUNNING = 0
+EXIT_FAILED = 3
+EXIT_NOT_RUNNING = 4
+NOT_RUNNING = ("PAUSED", "STOPPED", "UNASSIGNED", "RESTARTING")
+WAIT_STATES = ("RUNNING", "PAUSED", "STOPPED")
+CONFIG_SUFFIXES = (".properties", ".json", ".yaml", ".yml")
+DEFAULT_WAIT = 60.0
+
+
+def not_found(name: str, exc: RestError) -> KcliError:
+    """A 404 about one connector, as a script reads it: `connector X not found (HTTP 404 404: …)`."""
+    return KcliError(f"connector {name} not found ({exc.message})")
+
+
+def evaluate(status: Mapping[str, Any]) -> tuple[int, str]:
+    """Exit code of a ConnectorStateInfo (0 all RUNNING, 3 any FAILED, 4 otherwise) and why, in one line."""
+    name = status.get("name", "?")
+    items = [(f"connector {name}", status.get("connector") or {})]
+    items += [(f"connector {name} task {t.get('id')}", t) for t in status.get("tasks") or []]
+    for label, item in items:
+        if item.get("state") == "FAILED":
+            trace = (item.get("trace") or "").strip()
+            return EXIT_FAILED, f"{label} is FAILED" + (f": {trace.splitlines()[0]}" if trace else "")
+    for label, item in items:
+        if item.get("state") != "RUNNING":
+            return EXIT_NOT_RUNNING, f"{label} is {item.get('state')}"
+    return EXIT_RUNNING, f"connector {name} is RUNNING"
+
+
+def evaluate_task(task: Mapping[str, Any], name: str) -> tuple[int, str]:
+    return evaluate({"name": name, "connector": {"state": "RUNNING"}, "tasks": [task]})
+
+
+def reached(status: Mapping[str, Any], want: str) -> bool:
+    """Whether the connector and every task are in `want` (RUNNING needs at least one task)."""
+    conn_state = (status.get("connector") or {}).get("state")
+    tasks = status.get("tasks") or []
+    if want == "STOPPED":
+        return conn_state == "STOPPED" and all(t.get("state") in ("STOPPED",) for t in tasks)
+    if conn_state != want or not all(t.get("state") == want for t in tasks):
+        return False
+    return bool(tasks) if want == "RUNNING" else True
+
+
+@dataclass
+class WaitResult:
+    code: int
+    message: str
+    status: Any
+
+
+def wait_for_state(client: ConnectClient, name: str, want: str, timeout: float | None,
+                   interval: float = 0.25, clock: Callable[[], float] = time.monotonic,
+                   sleep: Callable[[float], None] = time.sleep) -> WaitResult:
+    """Poll the status until the connector and all tasks are `want`; FAILED ends the wait at once (3).
+
+    A 404 just after creation is waited through; on timeout the code is 4 (or 1 when still unknown).
+    """
+    deadline = clock() + (timeout if timeout is not None else DEFAULT_WAIT)
+    last: Any = None
+    while True:
+        left = deadline - clock()
+        resp = client.status(name, ok_404=True, limit=max(left, 0.5))
+        if resp.status != 404:
+            last = resp.body
+            code, why = evaluate(last)
+            if code == EXIT_FAILED and want != "FAILED":
+                return WaitResult(EXIT_FAILED, why, last)
+            if reached(last, want):
+                return WaitResult(EXIT_RUNNING, f"connector {name} is {want}", last)
+        if clock() >= deadline:
+            waited = timeout if timeout is not None else DEFAULT_WAIT
+            if last is None:
+                return WaitResult(1, f"connector {name} not found after waiting {waited:g}s", None)
+            _, why = evaluate(last)
+            return WaitResult(EXIT_NOT_RUNNING, f"timed out after {waited:g}s waiting for {want}: {why}", last)
+        sleep(min(interval, max(deadline - clock(), 0.0)))
+
+
+# -- apply ---------------------------------------------------------------------------------------
+
+@dataclass
+class Change:
+    """One connector of an apply: what the file wants, what the cluster has, and the action."""
+
+    name: str
+    source: str
+    desired: dict[str, str]
+    current: dict[str, str] | None = None
+    action: str = "unchanged"  # create | update | unchanged
+    diff: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "file": self.source, "action": self.action,
+                "changes": [{"op": op, "key": k, "old": o, "new": n} for op, k, o, n in self.diff]}
+
+
+def config_files(paths: Iterable[str]) -> list[Path]:
+    """The connector files named, a directory standing for its .properties/.json/.yaml files (sorted)."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in CONFIG_SUFFIXES)
+            if not found:
+                raise ConfigError(f"no .properties, .json or .yaml connector files in directory {path}")
+            files += found
+        elif path.exists():
+            files.append(path)
+        else:
+            raise ConfigError(f"no such file or directory: {path}")
+    return files
+
+
+def load_connector(path: Path | str, name: str | None = None) -> tuple[str, dict[str, str]]:
+    """A connector's name and config from a file (any form `connect standalone` reads)."""
+    config = load_file(path)
+    file_name = config.get("name")
+    if name and file_name and file_name != name:
+        raise ConfigError(f"the file names connector '{file_name}', not '{name}' ({path})")
+    chosen = name or file_name
+    if not chosen:
+        raise ConfigError(f"missing required key 'name' ({path})")
+    config["name"] = chosen
+    return chosen, config
+
+
+def diff_configs(current: Mapping[str, str] | None, desired: Mapping[str, str]) -> list[tuple[str, str, Any, Any]]:
+    """(op, key, old, new) for every key that differs; op is '+', '-' or '~'."""
+    current = current or {}
+    out: list[tuple[str, str, Any, Any]] = []
+    for key in sorted(set(current) | set(desired)):
+        old, new = current.get(key), desired.get(key)
+        if old == new:
+            continue
+        op = "+" if old is None else "-" if new is None else "~"
+        out.append((op, key, old, new))
+    return out
+
+
+def plan(client: ConnectClient, paths: Iterable[str]) -> list[Change]:
+    """Compare every file with the cluster: create, update or leave alone."""
+    changes: list[Change] = []
+    seen: dict[str, str] = {}
+    for path in config_files(paths):
+        name, desired = load_connector(path)
+        if name in seen:
+            raise ConfigError(f"connector '{name}' is defined twice ({seen[name]} and {path})")
+        seen[name] = str(path)
+        current = client.config(name, ok_404=True).body
+        change = Change(name, str(path), desired, current)
+        change.diff = diff_configs(current, desired)
+        change.action = "create" if current is None else ("update" if change.diff else "unchanged")
+        changes.append(change)
+    return changes
+
+
+def diff_lines(change: Change) -> list[str]:
+    """The dry-run form of one change; secret values are masked."""
+    head = {"create": "+", "update": "~", "unchanged": "="}[change.action]
+    lines = [f"{head} {change.name} ({change.action}, {change.source})"]
+    masked_old = mask_secrets({k: o for _, k, o, _ in change.diff if o is not None})
+    masked_new = mask_secrets({k: n for _, k, _, n in change.diff if n is not None})
+    for op, key, _old, _new in change.diff:
+        if op == "+":
+            lines.append(f"    + {key}={masked_new[key]}")
+        elif op == "-":
+            lines.append(f"    - {key}={masked_old[key]}")
+        else:
+            lines.append(f"    ~ {key}: {masked_old[key]} -> {masked_new[key]}")
+    return lines
