@@ -1,0 +1,223 @@
+"""`/connectors/...`: Apache's ConnectorsResource over the Herder interface."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from kcli.connect.errors import BadRequestError, ConnectError, NotFoundError
+from kcli.connect.rest import docs, shapes
+from kcli.connect.rest.calls import call, herder_of, read_json
+from kcli.connect.rest.errors import ErrorMappingRoute
+
+router = APIRouter(prefix="/connectors", route_class=ErrorMappingRoute, tags=["connectors"])
+
+Forward = Query(None, include_in_schema=False)
+INITIAL_STATES = ("RUNNING", "PAUSED", "STOPPED")
+CREATE_FIELDS = ("name", "config", "initial_state")
+
+
+def _check_name(name: str, config: dict[str, Any]) -> None:
+    """The `name` in a config must equal the connector's name; when missing it is added."""
+    included = config.get("name")
+    if included is None:
+        config["name"] = name
+    elif included != name:
+        raise BadRequestError(f"Connector name configuration ({included}) doesn't match connector name in the URL "
+                              f"({name})")
+
+
+def _location(request: Request, name: str) -> str:
+    return str(request.base_url).rstrip("/") + "/connectors/" + quote(name, safe="")
+
+
+def _topic_tracking(request: Request, reset: bool = False) -> None:
+    cfg = request.app.state.worker_config
+    if not shapes.query_flag(cfg.get("topic.tracking.enable"), default=True):
+        raise ConnectError("Topic tracking is disabled.", 403)
+    if reset and not shapes.query_flag(cfg.get("topic.tracking.allow.reset"), default=True):
+        raise ConnectError("Topic tracking reset is disabled.", 403)
+
+
+@router.get("", **docs.op("List connectors (names; or a map with ?expand=status and/or ?expand=info)",
+                          docs.LIST_CONNECTORS))
+async def list_connectors(request: Request, expand: list[str] | None = Query(None)) -> Response:
+    herder = herder_of(request)
+    names = await call(herder.connectors)
+    if not expand:
+        return JSONResponse(names)
+    out: dict[str, Any] = {}
+    for name in names:
+        entry: dict[str, Any] = {}
+        try:
+            for kind in expand:
+                if kind == "status":
+                    entry["status"] = shapes.connector_status(await call(herder.connector_status, name))
+                elif kind == "info":
+                    entry["info"] = shapes.connector_info(await call(herder.connector_info, name))
+        except NotFoundError:
+            continue  # deleted while we looked; Apache leaves it out
+        out[name] = entry
+    return JSONResponse(out)
+
+
+@router.post("", status_code=201, **docs.op("Create a connector", docs.CONNECTOR_INFO, body=docs.CREATE_BODY,
+                                            errors=(400, 409), ok=201))
+async def create_connector(request: Request, forward: str | None = Forward) -> Response:
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise BadRequestError("Request body must be a JSON object with \"name\" and \"config\"")
+    unknown = [key for key in body if key not in CREATE_FIELDS]
+    if unknown:
+        raise BadRequestError(f"Unrecognized field \"{unknown[0]}\" in the request body (known properties: "
+                              + ", ".join(f'"{k}"' for k in CREATE_FIELDS) + ")")
+    name = body.get("name")
+    name = name.strip() if isinstance(name, str) else ""
+    if body.get("config") is None:
+        raise BadRequestError("Connector configuration is missing: the request body needs a \"config\" object")
+    config = shapes.config_map(body["config"], what="\"config\"")
+    initial = body.get("initial_state")
+    if initial is not None:
+        initial = str(initial).upper()
+        if initial not in INITIAL_STATES:
+            raise BadRequestError(f"Invalid initial_state '{body['initial_state']}'; must be one of "
+                                  f"{', '.join(INITIAL_STATES)}")
+    _check_name(name, config)
+    _, info = await call(herder_of(request).put_connector_config, name, config, False, initial)
+    return JSONResponse(shapes.connector_info(info), status_code=201, headers={"Location": _location(request, name)})
+
+
+@router.get("/{name}", **docs.op("Connector info", docs.CONNECTOR_INFO, errors=(404,)))
+async def get_connector(request: Request, name: str, forward: str | None = Forward) -> Response:
+    return JSONResponse(shapes.connector_info(await call(herder_of(request).connector_info, name)))
+
+
+@router.delete("/{name}", status_code=204, **docs.op("Delete a connector", None, errors=(404, 409)))
+async def delete_connector(request: Request, name: str, forward: str | None = Forward) -> Response:
+    await call(herder_of(request).delete_connector, name)
+    return Response(status_code=204)
+
+
+@router.get("/{name}/config", **docs.op("Connector config", docs.CONFIG_MAP, errors=(404,)))
+async def get_config(request: Request, name: str, forward: str | None = Forward) -> Response:
+    return JSONResponse(await call(herder_of(request).connector_config, name))
+
+
+@router.put("/{name}/config", **docs.op("Create or replace a connector's config", docs.CONNECTOR_INFO,
+                                        body=docs.CONFIG_INPUT, errors=(400, 409), extra={201: docs.CONNECTOR_INFO}))
+async def put_config(request: Request, name: str, forward: str | None = Forward) -> Response:
+    config = shapes.config_map(await read_json(request))
+    _check_name(name, config)
+    created, info = await call(herder_of(request).put_connector_config, name, config, True)
+    if created:
+        return JSONResponse(shapes.connector_info(info), status_code=201,
+                            headers={"Location": _location(request, name)})
+    return JSONResponse(shapes.connector_info(info))
+
+
+@router.patch("/{name}/config", **docs.op("Merge into a connector's config (null removes a key)", docs.CONNECTOR_INFO,
+                                          body=docs.PATCH_MAP, errors=(400, 404)))
+async def patch_config(request: Request, name: str, forward: str | None = Forward) -> Response:
+    patch = shapes.config_map(await read_json(request), allow_null=True)
+    if patch.get("name") is not None and patch["name"] != name:
+        raise BadRequestError(f"Connector name configuration ({patch['name']}) doesn't match connector name in the "
+                              f"URL ({name})")
+    return JSONResponse(shapes.connector_info(await call(herder_of(request).patch_connector_config, name, patch)))
+
+
+@router.get("/{name}/status", **docs.op("Connector and task states", docs.CONNECTOR_STATUS, errors=(404,)))
+async def get_status(request: Request, name: str) -> Response:
+    return JSONResponse(shapes.connector_status(await call(herder_of(request).connector_status, name)))
+
+
+@router.get("/{name}/tasks", **docs.op("Task configs", docs.TASK_INFOS, errors=(404,)))
+async def get_tasks(request: Request, name: str, forward: str | None = Forward) -> Response:
+    return JSONResponse(shapes.task_infos(await call(herder_of(request).task_configs, name)))
+
+
+@router.get("/{name}/tasks/{task}/status", **docs.op("One task's state", docs.TASK_STATE, errors=(404,)))
+async def get_task_status(request: Request, name: str, task: int) -> Response:
+    return JSONResponse(shapes.task_state(await call(herder_of(request).task_status, name, task)))
+
+
+@router.post("/{name}/tasks/{task}/restart", status_code=204, **docs.op("Restart a task", None, errors=(404, 409)))
+async def restart_task(request: Request, name: str, task: int, forward: str | None = Forward) -> Response:
+    await call(herder_of(request).restart_task, name, task)
+    return Response(status_code=204)
+
+
+@router.post("/{name}/restart", status_code=204,
+             **docs.op("Restart a connector (204), or it and its tasks (202 with the states)", None,
+                       errors=(404, 409), extra={202: docs.CONNECTOR_STATUS}))
+async def restart_connector(request: Request, name: str, includeTasks: str | None = Query(None),
+                            onlyFailed: str | None = Query(None), forward: str | None = Forward) -> Response:
+    include_tasks, only_failed = shapes.query_flag(includeTasks), shapes.query_flag(onlyFailed)
+    result = await call(herder_of(request).restart_connector, name, include_tasks, only_failed)
+    if not include_tasks and not only_failed or result is None:
+        return Response(status_code=204)
+    return JSONResponse(shapes.connector_status(result), status_code=202)
+
+
+@router.put("/{name}/pause", status_code=202, **docs.op("Pause a connector and its tasks", None, errors=(404,)))
+async def pause_connector(request: Request, name: str, forward: str | None = Forward) -> Response:
+    await call(herder_of(request).pause_connector, name)
+    return Response(status_code=202)
+
+
+@router.put("/{name}/resume", status_code=202, **docs.op("Resume a paused or stopped connector", None,
+                                                         errors=(404,)))
+async def resume_connector(request: Request, name: str, forward: str | None = Forward) -> Response:
+    await call(herder_of(request).resume_connector, name)
+    return Response(status_code=202)
+
+
+@router.put("/{name}/stop", status_code=204, **docs.op("Stop a connector (no tasks)", None, errors=(404,)))
+async def stop_connector(request: Request, name: str, forward: str | None = Forward) -> Response:
+    await call(herder_of(request).stop_connector, name)
+    return Response(status_code=204)
+
+
+@router.get("/{name}/topics", **docs.op("Topics the connector has used", docs.ACTIVE_TOPICS, errors=(403,)))
+async def get_topics(request: Request, name: str) -> Response:
+    _topic_tracking(request)
+    topics = await call(herder_of(request).active_topics, name)
+    return JSONResponse({name: {"topics": list(topics)}})
+
+
+@router.put("/{name}/topics/reset", status_code=202, **docs.op("Forget the connector's topics", None,
+                                                               errors=(403, 404)))
+async def reset_topics(request: Request, name: str, forward: str | None = Forward) -> Response:
+    _topic_tracking(request, reset=True)
+    await call(herder_of(request).reset_active_topics, name)
+    return Response(status_code=202)
+
+
+@router.get("/{name}/offsets", **docs.op("Connector offsets", docs.OFFSETS, errors=(404,)))
+async def get_offsets(request: Request, name: str) -> Response:
+    return JSONResponse(await call(herder_of(request).connector_offsets, name))
+
+
+@router.patch("/{name}/offsets", **docs.op("Alter offsets (connector must be STOPPED)", docs.MESSAGE,
+                                           body=docs.OFFSETS, errors=(400, 404)))
+async def alter_offsets(request: Request, name: str, forward: str | None = Forward) -> Response:
+    body = await read_json(request)
+    offsets = body.get("offsets") if isinstance(body, dict) else None
+    if not offsets:
+        raise BadRequestError("Partitions / offsets need to be provided for an alter offsets request")
+    if not isinstance(offsets, list) or not all(_offset_entry(o) for o in offsets):
+        raise BadRequestError("Each entry of \"offsets\" needs a \"partition\" object and an \"offset\" object or null")
+    return JSONResponse(await call(herder_of(request).alter_offsets, name, offsets))
+
+
+def _offset_entry(entry: Any) -> bool:
+    return (isinstance(entry, dict) and isinstance(entry.get("partition"), dict)
+            and isinstance(entry.get("offset"), (dict, type(None))))
+
+
+@router.delete("/{name}/offsets", **docs.op("Reset offsets (connector must be STOPPED)", docs.MESSAGE,
+                                            errors=(400, 404)))
+async def reset_offsets(request: Request, name: str, forward: str | None = Forward) -> Response:
+    return JSONResponse(await call(herder_of(request).reset_offsets, name))
