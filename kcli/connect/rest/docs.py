@@ -52,7 +52,7 @@ HEALTH = _obj({"status": STR, "message": STR}, ("status", "message"))
 PLUGINS = {"type": "array", "items": _obj({"class": STR, "type": STR, "version": STR}, ("class", "type"))}
 CONFIG_KEY = _obj({"name": STR, "type": STR, "required": {"type": "boolean"},
                    "default_value": {"type": ["string", "null"]}, "importance": STR, "documentation": STR,
-                   "group": {"type": ["string", "null"]}, "order": INT, "width": STR, "display_name": STR,
+                   "group": {"type": ["string", "null"]}, "order_in_group": INT, "width": STR, "display_name": STR,
                    "dependents": {"type": "array", "items": STR}}, ("name", "type"))
 CONFIG_KEYS = {"type": "array", "items": CONFIG_KEY}
 CONFIG_INFOS = _obj({"name": STR, "error_count": INT, "groups": {"type": "array", "items": STR},
