@@ -1,0 +1,1 @@
+"""Connectors built into kcli (Apache's connect-file: FileStreamSource / FileStreamSink)."""

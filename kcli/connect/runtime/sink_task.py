@@ -1,0 +1,316 @@
+"""WorkerSinkTask: consumer (group connect-<name>) → converters → put → flush/pre_commit → commit."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from kcli.connect.api.context import SinkTaskContext
+from kcli.connect.api.records import Header, SinkRecord, TopicPartition
+from kcli.connect.api.task import RetriableException, SinkTask
+from kcli.connect.errors import ConnectError
+from kcli.connect.runtime.task_base import TaskStatusListener, WorkerTask
+
+log = logging.getLogger(__name__)
+
+TIMESTAMP_TYPES = {0: "NoTimestampType", 1: "CreateTime", 2: "LogAppendTime"}
+
+
+class _Context(SinkTaskContext):
+    def __init__(self, runner: WorkerSinkTask) -> None:
+        self._runner = runner
+
+    def configs(self) -> dict[str, str]:
+        return dict(self._runner.task_config)
+
+    def offset(self, offsets: dict[TopicPartition, int] | TopicPartition, offset: int | None = None) -> None:
+        if isinstance(offsets, TopicPartition):
+            offsets = {offsets: int(offset or 0)}
+        self._runner.rewinds.update(offsets)
+
+    def timeout(self, ms: int) -> None:
+        self._runner.retry_timeout = ms / 1000.0
+
+    def assignment(self) -> set[TopicPartition]:
+        return set(self._runner.assignment)
+
+    def pause(self, *partitions: TopicPartition) -> None:
+        self._runner.pause_partitions(partitions)
+
+    def resume(self, *partitions: TopicPartition) -> None:
+        self._runner.resume_partitions(partitions)
+
+    def request_commit(self) -> None:
+        self._runner.commit_requested = True
+
+
+class StageError(Exception):
+    """A failure in one stage of record processing (for errors.tolerance and the DLQ context headers)."""
+
+    def __init__(self, stage: str, plugin: Any, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.stage = stage
+        self.plugin = plugin
+        self.cause = cause
+
+    @property
+    def class_name(self) -> str:
+        from kcli.connect.plugins import apache_name
+
+        return apache_name(type(self.plugin)) if self.plugin is not None else ""
+
+
+def topic_regex(java_regex: str) -> str:
+    """librdkafka subscribes by regex when the name starts with '^'; Java matches the whole name."""
+    body = java_regex[1:] if java_regex.startswith("^") else java_regex
+    return "^" + body + ("" if body.endswith("$") else "$")
+
+
+class WorkerSinkTask(WorkerTask):
+    """Runs a SinkTask; offsets are committed only for records the task has flushed."""
+
+    def __init__(self, connector: str, task_id: int, task: SinkTask, task_config: dict[str, str],
+                 listener: TaskStatusListener, target_state: str, *, consumer_factory: Any,
+                 key_converter: Any, value_converter: Any, header_converter: Any, transforms: Any,
+                 flush_interval_ms: int, flush_timeout_ms: int, max_poll_records: int = 500,
+                 topic_tracking: bool = True, error_handling: tuple[bool, bool] = (False, False),
+                 dlq: Any = None) -> None:
+        super().__init__(connector, task_id, task, task_config, listener, target_state)
+        self._consumer_factory = consumer_factory
+        self._consumer: Any = None
+        self._key_converter = key_converter
+        self._value_converter = value_converter
+        self._header_converter = header_converter
+        self._transforms = transforms
+        self._flush_interval = flush_interval_ms / 1000.0
+        self._flush_timeout = flush_timeout_ms / 1000.0
+        self._max_poll = max_poll_records
+        self._topic_tracking = topic_tracking
+        self._topics: set[str] = set()
+        self.assignment: set[TopicPartition] = set()
+        self.current: dict[TopicPartition, int] = {}  # offset after the last record handed to put()
+        self.committed: dict[TopicPartition, int] = {}
+        self.rewinds: dict[TopicPartition, int] = {}
+        self.retry_timeout = 0.0
+        self.commit_requested = False
+        self._paused_parts: set[TopicPartition] = set()
+        self._consumer_paused = False
+        self.records_put = 0
+        self._closed = False
+        self._warned: set[int] = set()
+        self._tolerate, self._log_errors = error_handling
+        self._dlq = dlq
+        self.records_skipped = 0
+
+    def initialize(self) -> None:
+        topics = [t.strip() for t in self.task_config.get("topics", "").split(",") if t.strip()]
+        regex = self.task_config.get("topics.regex", "").strip()
+        if not topics and not regex:
+            raise ConnectError("Must configure one of topics or topics.regex")
+        self._consumer = self._consumer_factory()
+        self.task.initialize(_Context(self))
+        self.task.start(self.task_config)
+        self._consumer.subscribe(topics or [topic_regex(regex)], on_assign=self._on_assign,
+                                 on_revoke=self._on_revoke, on_lost=self._on_revoke)
+        log.info("%s Sink task finished initialization and start", self)
+
+    # -- rebalance callbacks (run inside consumer.consume) ---------------------------------------
+    def _on_assign(self, consumer: Any, partitions: list[Any]) -> None:
+        tps = [TopicPartition(p.topic, p.partition) for p in partitions]
+        self.assignment.update(tps)
+        log.info("%s Partitions assigned: %s", self, ", ".join(f"{t}-{p}" for t, p in tps))
+        self.task.open(tps)
+        if self._topic_tracking:
+            for topic in {tp.topic for tp in tps} - self._topics:
+                self._topics.add(topic)
+                self.listener.on_topic(self.connector, topic)
+        if self.paused:
+            consumer.pause(partitions)
+
+    def _on_revoke(self, consumer: Any, partitions: list[Any]) -> None:
+        if self._closed:
+            return
+        tps = [TopicPartition(p.topic, p.partition) for p in partitions]
+        self._commit(sync=True, only=set(tps))
+        self.task.close(tps)
+        for tp in tps:
+            self.assignment.discard(tp)
+            self.current.pop(tp, None)
+            self.committed.pop(tp, None)
+
+    # -- pause / resume of partitions ----------------------------------------------------------
+    def _kafka_tps(self, tps: Any) -> list[Any]:
+        from confluent_kafka import TopicPartition as KTP
+
+        return [KTP(t.topic, t.partition) for t in tps]
+
+    def pause_partitions(self, tps: Any) -> None:
+        self._paused_parts.update(tps)
+        self._consumer.pause(self._kafka_tps(tps))
+
+    def resume_partitions(self, tps: Any) -> None:
+        self._paused_parts.difference_update(tps)
+        if not self.paused:
+            self._consumer.resume(self._kafka_tps(tps))
+
+    # -- main loop -----------------------------------------------------------------------------
+    def execute(self) -> None:
+        consumer = self._consumer
+        next_commit = time.monotonic() + self._flush_interval
+        while not self.stopping:
+            if self.paused != self._consumer_paused:
+                parts = self._kafka_tps(self.assignment if self.paused else self.assignment - self._paused_parts)
+                if parts:
+                    (consumer.pause if self.paused else consumer.resume)(parts)
+                self._consumer_paused = self.paused
+            if self.rewinds:
+                self._apply_rewinds()
+            msgs = consumer.consume(self._max_poll, 0.5)
+            if msgs:
+                self._deliver([m for m in msgs if not self._check(m)])
+            if self.commit_requested or time.monotonic() >= next_commit:
+                self.commit_requested = False
+                self._commit(sync=False)
+                next_commit = time.monotonic() + self._flush_interval
+
+    def _check(self, msg: Any) -> bool:
+        err = msg.error()
+        if err is None:
+            return False
+        if err.code() == -191:  # _PARTITION_EOF
+            return True
+        if err.fatal():
+            raise ConnectError(f"Consumer error: {err.str()}")
+        if err.code() not in self._warned:
+            self._warned.add(err.code())
+            log.warning("%s Consumer error: %s", self, err.str())
+        return True
+
+    def _apply_rewinds(self) -> None:
+        from confluent_kafka import TopicPartition as KTP
+
+        rewinds, self.rewinds = self.rewinds, {}
+        for tp, off in rewinds.items():
+            if tp in self.assignment:
+                self._consumer.seek(KTP(tp.topic, tp.partition, off))
+                self.current[tp] = off
+
+    def _convert(self, msg: Any) -> SinkRecord:
+        topic = msg.topic()
+        stage, conv = "KEY_CONVERTER", self._key_converter
+        try:
+            key = conv.to_connect_data(topic, msg.key())
+            stage, conv = "VALUE_CONVERTER", self._value_converter
+            value = conv.to_connect_data(topic, msg.value())
+            ts_type, ts = msg.timestamp()
+            headers = None
+            raw_headers = msg.headers()
+            if raw_headers:
+                stage, conv = "HEADER_CONVERTER", self._header_converter
+                headers = []
+                for hk, hv in raw_headers:
+                    sv = conv.to_connect_header(topic, hk, hv) if conv else None
+                    headers.append(Header(hk, getattr(sv, "schema", None), getattr(sv, "value", hv)))
+        except Exception as exc:
+            raise StageError(stage, conv, exc) from exc
+        return SinkRecord(topic, msg.partition(), key.schema, key.value, value.schema, value.value, msg.offset(),
+                          ts if ts_type else None, TIMESTAMP_TYPES.get(ts_type, "NoTimestampType"), headers)
+
+    def _convert_tolerant(self, msg: Any) -> SinkRecord | None:
+        try:
+            record = self._convert(msg)
+            if self._transforms is not None:
+                try:
+                    record = self._transforms.apply(record)
+                except Exception as exc:
+                    raise StageError("TRANSFORMATION", None, exc) from exc
+            return record
+        except StageError as err:  # errors.tolerance=all: skip the record (and report it to the DLQ)
+            self.records_skipped += 1
+            if self._log_errors:
+                log.error("%s Error in stage %s for the record at %s-%d@%d (skipped, errors.tolerance=all): %s",
+                          self, err.stage, msg.topic(), msg.partition(), msg.offset(), err.cause)
+            if self._dlq is not None:
+                self._dlq.report(msg, err.stage, err.class_name, err.cause)
+            return None
+
+    def _deliver(self, msgs: list[Any]) -> None:
+        if not msgs:
+            return
+        if self._tolerate:
+            records = [r for r in (self._convert_tolerant(m) for m in msgs) if r is not None]
+            transformed = True
+        else:
+            transformed = False
+            records = []
+            for m in msgs:
+                try:
+                    records.append(self._convert(m))
+                except StageError as exc:
+                    raise ConnectError(f"Tolerance exceeded in error handler: stage {exc.stage} failed for the "
+                                       f"record at {m.topic()}-{m.partition()}@{m.offset()}: {exc}") from exc.cause
+        if self._transforms is not None and not transformed:
+            records = [r for r in (self._transforms.apply(r) for r in records) if r is not None]
+        while True:
+            try:
+                self.task.put(records)
+                break
+            except RetriableException as exc:
+                log.warning("%s put() asked for a retry: %s", self, exc)
+                wait = self.retry_timeout or 1.0
+                self.retry_timeout = 0.0
+                if self._stopping.wait(wait):
+                    return
+        for m in msgs:
+            self.current[TopicPartition(m.topic(), m.partition())] = m.offset() + 1
+        self.records_put += len(records)
+
+    def _commit(self, sync: bool, only: set[TopicPartition] | None = None) -> None:
+        current = {tp: o for tp, o in self.current.items() if only is None or tp in only}
+        if not current:
+            return
+        try:
+            offsets = self.task.pre_commit(dict(current))
+        except Exception as exc:
+            log.error("%s Offset commit failed, rewinding to last committed offsets", self, exc_info=exc)
+            from confluent_kafka import TopicPartition as KTP
+
+            for tp, off in self.committed.items():
+                if only is None or tp in only:
+                    self._consumer.seek(KTP(tp.topic, tp.partition, off))
+                    self.current[tp] = off
+            return
+        if self._dlq is not None:
+            self._dlq.flush(self._flush_timeout)  # errant records reach the DLQ before their offsets commit
+        commit = {tp: o for tp, o in (offsets or {}).items()
+                  if tp in current and o <= current[tp] and self.committed.get(tp) != o}
+        if not commit:
+            return
+        from confluent_kafka import KafkaException
+        from confluent_kafka import TopicPartition as KTP
+
+        try:
+            self._consumer.commit(offsets=[KTP(tp.topic, tp.partition, o) for tp, o in commit.items()],
+                                  asynchronous=not sync)
+            self.committed.update(commit)
+        except KafkaException as exc:
+            log.warning("%s Offset commit failed: %s", self, exc)
+
+    def close(self) -> None:
+        try:
+            if self._consumer is not None and self.assignment:
+                self._commit(sync=True)
+                self.task.close(sorted(self.assignment))
+        finally:
+            self._closed = True
+            try:
+                self.task.stop()
+            finally:
+                if self._consumer is not None:
+                    self._consumer.close()
+                if self._dlq is not None:
+                    self._dlq.close(self._flush_timeout)
+
+    def _interrupt(self) -> None:
+        """Sink tasks are stopped from their own thread, in close()."""

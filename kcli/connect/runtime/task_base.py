@@ -1,0 +1,135 @@
+"""WorkerTask: one task's thread, its target state and status reporting (Apache's WorkerTask)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from typing import Any, Protocol
+
+from kcli.connect.storage.config_store import PAUSED, STARTED, STOPPED
+
+log = logging.getLogger(__name__)
+
+
+class TaskStatusListener(Protocol):
+    def on_task_startup(self, connector: str, task: int) -> None: ...
+    def on_task_pause(self, connector: str, task: int) -> None: ...
+    def on_task_resume(self, connector: str, task: int) -> None: ...
+    def on_task_failure(self, connector: str, task: int, trace: str) -> None: ...
+    def on_task_shutdown(self, connector: str, task: int) -> None: ...
+    def on_topic(self, connector: str, topic: str) -> None: ...
+
+
+def format_trace(exc: BaseException) -> str:
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip()
+
+
+class WorkerTask:
+    """Runs a Task in its own thread; subclasses implement initialize/execute/close."""
+
+    def __init__(self, connector: str, task_id: int, task: Any, task_config: dict[str, str],
+                 listener: TaskStatusListener, target_state: str = STARTED) -> None:
+        self.connector = connector
+        self.task_id = task_id
+        self.task = task
+        self.task_config = task_config
+        self.listener = listener
+        self._target = target_state
+        self._cond = threading.Condition()
+        self._stopping = threading.Event()
+        self._started = False
+        self._failed = False
+        self.thread = threading.Thread(target=self._run, name=f"task-thread-{connector}-{task_id}", daemon=True)
+
+    @property
+    def name(self) -> str:
+        return f"{self.connector}-{self.task_id}"
+
+    # -- control (called from the herder's threads) --------------------------------------------
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Ask the task to stop; returns at once (see await_stop)."""
+        self._stopping.set()
+        with self._cond:
+            self._cond.notify_all()
+        if self._started:
+            self._interrupt()
+
+    def await_stop(self, timeout: float) -> bool:
+        self.thread.join(timeout)
+        return not self.thread.is_alive()
+
+    def transition_to(self, state: str) -> None:
+        with self._cond:
+            self._target = state
+            self._cond.notify_all()
+        if state == PAUSED:
+            self.listener.on_task_pause(self.connector, self.task_id)
+        elif state == STARTED and self._started and not self._failed:
+            self.listener.on_task_resume(self.connector, self.task_id)
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    @property
+    def paused(self) -> bool:
+        return self._target == PAUSED
+
+    def await_unpause(self, timeout: float) -> bool:
+        """Block while paused (up to timeout); True if still paused afterwards."""
+        with self._cond:
+            if self._target == PAUSED and not self._stopping.is_set():
+                self._cond.wait(timeout)
+            return self._target == PAUSED and not self._stopping.is_set()
+
+    # -- the thread ----------------------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            self.initialize()
+            self._started = True
+            if self._stopping.is_set():
+                self._interrupt()
+                return
+            if self._target == PAUSED:
+                self.listener.on_task_pause(self.connector, self.task_id)
+            else:
+                self.listener.on_task_startup(self.connector, self.task_id)
+            self.execute()
+        except BaseException as exc:
+            self._failed = True
+            log.error("%s Task threw an uncaught and unrecoverable exception. Task is being killed and will not "
+                      "recover until manually restarted", self, exc_info=exc)
+            self.listener.on_task_failure(self.connector, self.task_id, format_trace(exc))
+        finally:
+            try:
+                self.close()
+            except Exception as exc:
+                log.warning("%s Exception while closing the task", self, exc_info=exc)
+            if not self._failed:
+                self.listener.on_task_shutdown(self.connector, self.task_id)
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__}{{id={self.name}}}"
+
+    # -- for subclasses ------------------------------------------------------------------------
+    def initialize(self) -> None:
+        raise NotImplementedError
+
+    def execute(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None: ...
+
+    def _interrupt(self) -> None:
+        """Make a blocked poll()/put() return (calls Task.stop() from the stopping thread)."""
+        try:
+            self.task.stop()
+        except Exception as exc:
+            log.warning("%s Exception while stopping the task", self, exc_info=exc)
+
+
+__all__ = ["PAUSED", "STARTED", "STOPPED", "TaskStatusListener", "WorkerTask", "format_trace"]

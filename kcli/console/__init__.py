@@ -1,0 +1,1 @@
+"""Console consumer/producer building blocks: formatters, line readers, deserializers, option spellings."""

@@ -1,0 +1,139 @@
+"""The console consumer's transport loop: batched reads, one write per batch, clean stops."""
+
+from __future__ import annotations
+
+import gc
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+from kcli.console.formatters import FormatFailure, Formatter
+from kcli.errors import KafkaOperationError
+
+BATCH = 10_000  # records per consume() call, at most
+BATCH_BYTES = 2 << 20  # aim for about this much output per batch, so big records keep memory low
+IDLE_WAIT = 0.1  # seconds one blocking wait lasts, so signals and --timeout-ms are seen promptly
+
+
+class StopFlag:
+    """Set by SIGINT/SIGTERM; the loop ends at the next batch boundary."""
+
+    def __init__(self) -> None:
+        self.stopped = False
+
+    def set(self, *_: Any) -> None:
+        self.stopped = True
+
+    def install(self) -> None:
+        signal.signal(signal.SIGINT, self.set)
+        signal.signal(signal.SIGTERM, self.set)
+
+
+@dataclass
+class Outcome:
+    count: int = 0
+    reason: str = "stopped"  # max-messages | timeout | stopped | closed-output | error
+    error: str | None = None
+
+
+def _silence_stdout() -> None:
+    """The reader of stdout went away: point fd 1 at /dev/null so nothing complains at exit."""
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _store(consumer: Any, msgs: list[Any]) -> None:
+    """Mark printed records as processed (committed by auto-commit and on close)."""
+    from confluent_kafka import TopicPartition
+
+    last: dict[tuple[str, int], int] = {}
+    for m in msgs:
+        last[(m.topic(), m.partition())] = m.offset()
+    if last:
+        consumer.store_offsets(offsets=[TopicPartition(t, p, o + 1) for (t, p), o in last.items()])
+
+
+def run(consumer: Any, formatter: Formatter, out: BinaryIO, stop: StopFlag, max_messages: int | None = None,
+        timeout_ms: int | None = None, store_offsets: bool = False,
+        warn: Callable[[str], None] | None = None) -> Outcome:
+    """Consume until max_messages, timeout_ms of silence, a signal or a closed stdout."""
+    gc.disable()  # the loop makes no reference cycles; collecting over 10,000 new objects per batch costs ~35%
+    try:
+        return _run(consumer, formatter, out, stop, max_messages, timeout_ms, store_offsets, warn)
+    finally:
+        gc.enable()
+
+
+def _run(consumer: Any, formatter: Formatter, out: BinaryIO, stop: StopFlag, max_messages: int | None,
+         timeout_ms: int | None, store_offsets: bool, warn: Callable[[str], None] | None) -> Outcome:
+    from confluent_kafka import KafkaError, Message
+
+    consume, write, flush = consumer.consume, out.write, out.flush
+    message_error = Message.error
+    outcome = Outcome()
+    idle_limit = timeout_ms / 1000.0 if timeout_ms is not None else None
+    last_seen = time.monotonic()
+    warned: set[str] = set()
+    batch = BATCH
+    while not stop.stopped:
+        want = batch if max_messages is None else min(batch, max_messages - outcome.count)
+        if want <= 0:
+            outcome.reason = "max-messages"
+            break
+        msgs = consume(want, 0)
+        if not msgs:
+            wait = IDLE_WAIT if idle_limit is None else max(0.0, min(IDLE_WAIT, idle_limit - (time.monotonic()
+                                                                                               - last_seen)))
+            msgs = consume(1, wait)
+            if not msgs:
+                if idle_limit is not None and time.monotonic() - last_seen >= idle_limit:
+                    outcome.reason = "timeout"
+                    break
+                continue
+        if any(map(message_error, msgs)):
+            good = []
+            for m in msgs:
+                err = m.error()
+                if err is None:
+                    good.append(m)
+                elif err.code() != KafkaError._PARTITION_EOF:
+                    if err.fatal():
+                        raise KafkaOperationError(f"consumer failed: {err.str()}")
+                    text = err.str()
+                    if warn and text not in warned:
+                        warned.add(text)
+                        warn(text)
+            msgs = good
+            if not msgs:
+                continue
+        last_seen = time.monotonic()
+        failure: FormatFailure | None = None
+        try:
+            data, printed = formatter.format_batch(msgs)
+        except FormatFailure as exc:
+            failure, data, printed = exc, exc.output, exc.printed
+            msgs = msgs[:printed]
+        try:
+            if data:
+                write(data)
+                flush()
+        except BrokenPipeError:
+            _silence_stdout()
+            outcome.reason = "closed-output"
+            break
+        outcome.count += printed
+        if printed:
+            batch = max(100, min(BATCH, BATCH_BYTES * printed // max(1, len(data))))
+        if store_offsets:
+            _store(consumer, msgs)
+        if failure is not None:
+            outcome.reason, outcome.error = "error", str(failure)
+            break
+    return outcome

@@ -1,0 +1,108 @@
+"""Apache's deserializers (String, ByteArray, Integer, …) turning record bytes into the bytes a formatter prints."""
+
+from __future__ import annotations
+
+import math
+import struct
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+
+from kcli.errors import UsageError
+
+Deserializer = Callable[[bytes], bytes]
+
+PACKAGE = "org.apache.kafka.common.serialization."
+
+
+class DeserializationError(Exception):
+    """The bytes of one record cannot be read by the chosen deserializer."""
+
+
+def java_float_str(x: float, single: bool = False) -> str:
+    """Render a float the way Java's Double.toString / Float.toString do (1.0, 1.0E10, NaN, -Infinity)."""
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "Infinity" if x > 0 else "-Infinity"
+    if x == 0:
+        return "-0.0" if math.copysign(1.0, x) < 0 else "0.0"
+    text = repr(x)
+    if single:  # the shortest decimal that reads back as the same 32-bit float
+        for digits in range(1, 10):
+            candidate = f"{x:.{digits}g}"
+            if struct.unpack(">f", struct.pack(">f", float(candidate)))[0] == x:
+                text = candidate
+                break
+    sign, digit_tuple, exp = Decimal(text).as_tuple()
+    digits = "".join(map(str, digit_tuple)).rstrip("0") or "0"
+    exp10 = len("".join(map(str, digit_tuple))) - 1 + int(exp)
+    prefix = "-" if sign else ""
+    if -3 <= exp10 < 7:
+        if exp10 >= 0:
+            whole = digits[: exp10 + 1].ljust(exp10 + 1, "0")
+            frac = digits[exp10 + 1:] or "0"
+        else:
+            whole, frac = "0", "0" * (-exp10 - 1) + digits
+        return f"{prefix}{whole}.{frac}"
+    return f"{prefix}{digits[0]}.{digits[1:] or '0'}E{exp10}"
+
+
+def _sized(name: str, size: int, fmt: str, render: Callable[[object], str]) -> Deserializer:
+    unpack = struct.Struct(fmt).unpack
+
+    def read(data: bytes) -> bytes:
+        if len(data) != size:
+            raise DeserializationError(f"Size of data received by {name} is not {size}")
+        return render(unpack(data)[0]).encode()
+
+    return read
+
+
+def _string(data: bytes) -> bytes:
+    return data.decode("utf-8", "replace").encode("utf-8")
+
+
+def _bytes_repr(data: bytes) -> bytes:
+    """Kafka's Bytes.toString: printable ASCII as is, everything else as \\xHH."""
+    return "".join(chr(b) if 32 <= b < 127 else f"\\x{b:02X}" for b in data).encode()
+
+
+def _uuid(data: bytes) -> bytes:
+    try:
+        return str(uuid.UUID(data.decode("utf-8"))).encode()
+    except (ValueError, UnicodeDecodeError):
+        raise DeserializationError("Error parsing data into UUID") from None
+
+
+def _raw(data: bytes) -> bytes:
+    return data
+
+
+DESERIALIZERS: dict[str, Deserializer] = {
+    "StringDeserializer": _string,
+    "ByteArrayDeserializer": _raw,
+    "ByteBufferDeserializer": _raw,
+    "BytesDeserializer": _bytes_repr,
+    "IntegerDeserializer": _sized("IntegerDeserializer", 4, ">i", str),
+    "LongDeserializer": _sized("LongDeserializer", 8, ">q", str),
+    "ShortDeserializer": _sized("ShortDeserializer", 2, ">h", str),
+    "FloatDeserializer": _sized("FloatDeserializer", 4, ">f", lambda v: java_float_str(v, single=True)),  # type: ignore[arg-type]
+    "DoubleDeserializer": _sized("DoubleDeserializer", 8, ">d", java_float_str),  # type: ignore[arg-type]
+    "UUIDDeserializer": _uuid,
+}
+
+
+def deserializer_for(name: str | None) -> Deserializer | None:
+    """Resolve `String`, `StringDeserializer` or the full Apache class name; None when no name is given."""
+    if not name:
+        return None
+    short = name.strip()
+    if short.startswith(PACKAGE):
+        short = short[len(PACKAGE):]
+    if not short.endswith("Deserializer"):
+        short += "Deserializer"
+    if short not in DESERIALIZERS:
+        known = ", ".join(k[: -len("Deserializer")] for k in DESERIALIZERS)
+        raise UsageError(f"unknown deserializer '{name}' (known: {known})")
+    return DESERIALIZERS[short]

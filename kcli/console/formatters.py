@@ -1,0 +1,232 @@
+"""Message formatters: a batch of consumed records in, the bytes to write to stdout out.
+
+Formatters know nothing about the transport; they see confluent-kafka Message objects only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
+
+from kcli.console import envelope
+from kcli.console.deserializers import DeserializationError, Deserializer, deserializer_for
+from kcli.errors import UsageError
+
+DEFAULT_FORMATTERS = frozenset({
+    "DefaultMessageFormatter", "org.apache.kafka.tools.consumer.DefaultMessageFormatter",
+    "kafka.tools.DefaultMessageFormatter",
+})
+NOOP_FORMATTERS = frozenset({
+    "NoOpMessageFormatter", "org.apache.kafka.tools.consumer.NoOpMessageFormatter", "kafka.tools.NoOpMessageFormatter",
+})
+TS_NAMES = {1: b"CreateTime:", 2: b"LogAppendTime:"}
+
+
+def _message_value() -> Callable[[Any], bytes | None]:
+    from confluent_kafka import Message
+
+    return Message.value  # an unbound C method: map() over it avoids a Python-level loop
+
+
+_VALUE = _message_value()
+
+
+class FormatFailure(Exception):
+    """A record could not be formatted; `output` holds what the batch produced before it."""
+
+    def __init__(self, message: str, output: bytes, printed: int) -> None:
+        super().__init__(message)
+        self.output = output
+        self.printed = printed
+
+
+ErrorHook = Callable[[Any, Exception], None]
+
+
+class Formatter(Protocol):
+    def format_batch(self, msgs: Sequence[Any]) -> tuple[bytes, int]:
+        """Return (bytes to write, number of records printed)."""
+        ...
+
+
+def _describe(msg: Any, exc: Exception) -> str:
+    return f"{exc} (topic {msg.topic()}, partition {msg.partition()}, offset {msg.offset()})"
+
+
+class _PerRecord:
+    """Shared per-record loop: format each record, skip or stop on a failure."""
+
+    on_error: ErrorHook | None = None
+
+    def render(self, msg: Any) -> bytes:
+        raise NotImplementedError
+
+    def format_batch(self, msgs: Sequence[Any]) -> tuple[bytes, int]:
+        render = self.render
+        try:
+            return b"".join([render(m) for m in msgs]), len(msgs)
+        except (DeserializationError, UnicodeError, ValueError):
+            pass
+        parts: list[bytes] = []
+        for msg in msgs:
+            try:
+                parts.append(render(msg))
+            except (DeserializationError, UnicodeError, ValueError) as exc:
+                if self.on_error is None:
+                    raise FormatFailure(_describe(msg, exc), b"".join(parts), len(parts)) from None
+                self.on_error(msg, exc)
+        return b"".join(parts), len(parts)
+
+
+def _flag(props: Mapping[str, str], key: str, default: bool) -> bool:
+    return props[key].strip().lower() == "true" if key in props else default
+
+
+class DefaultFormatter(_PerRecord):
+    """Apache's DefaultMessageFormatter, byte for byte (field order: timestamp, partition, offset, headers, key,
+    value; `key.separator` between every printed column)."""
+
+    def __init__(self, props: Mapping[str, str], on_error: ErrorHook | None = None) -> None:
+        self.on_error = on_error
+        self.print_ts = _flag(props, "print.timestamp", False)
+        self.print_partition = _flag(props, "print.partition", False)
+        self.print_offset = _flag(props, "print.offset", False)
+        self.print_delivery = _flag(props, "print.delivery", False)
+        self.print_headers = _flag(props, "print.headers", False)
+        self.print_key = _flag(props, "print.key", False)
+        self.print_value = _flag(props, "print.value", True)
+        self.sep = props.get("key.separator", "\t").encode()
+        self.end = props.get("line.separator", "\n").encode()
+        self.hsep = props.get("headers.separator", ",").encode()
+        self.null = props.get("null.literal", "null").encode()
+        self.key_deser = deserializer_for(props.get("key.deserializer"))
+        self.value_deser = deserializer_for(props.get("value.deserializer"))
+        self.headers_deser = deserializer_for(props.get("headers.deserializer"))
+        self.plain_value = (self.print_value and not (self.print_ts or self.print_partition or self.print_offset
+                            or self.print_delivery or self.print_headers or self.print_key)
+                            and self.value_deser is None)
+
+    def _bytes(self, deser: Deserializer | None, data: bytes | None) -> bytes:
+        data = self.null if data is None else data
+        return deser(data) if deser else data
+
+    def format_batch(self, msgs: Sequence[Any]) -> tuple[bytes, int]:
+        if self.plain_value and msgs:  # the hot path: values only, one join per batch
+            null = self.null
+            values = list(map(_VALUE, msgs))
+            if None in values:
+                values = [null if v is None else v for v in values]
+            end = self.end
+            return end.join(values) + end, len(values)
+        return super().format_batch(msgs)
+
+    def render(self, msg: Any) -> bytes:
+        cols: list[bytes] = []
+        if self.print_ts:
+            ts_type, ts = msg.timestamp()
+            cols.append(TS_NAMES[ts_type] + str(ts).encode() if ts_type in TS_NAMES else b"NO_TIMESTAMP")
+        if self.print_partition:
+            cols.append(b"Partition:%d" % msg.partition())
+        if self.print_offset:
+            cols.append(b"Offset:%d" % msg.offset())
+        if self.print_delivery:
+            cols.append(b"Delivery:NOT_PRESENT")
+        if self.print_headers:
+            headers = msg.headers()
+            if headers:
+                cols.append(self.hsep.join([k.encode() + b":" + self._bytes(self.headers_deser, v)
+                                            for k, v in headers]))
+            else:
+                cols.append(b"NO_HEADERS")
+        if self.print_key:
+            cols.append(self._bytes(self.key_deser, msg.key()))
+        if self.print_value:
+            cols.append(self._bytes(self.value_deser, msg.value()))
+            return self.sep.join(cols) + self.end
+        # Apache ends a record without a value with the line separator after its last column.
+        return self.sep.join(cols) + self.end if cols else b""
+
+
+class NoOpFormatter:
+    """Apache's NoOpMessageFormatter: prints nothing (counts records)."""
+
+    def format_batch(self, msgs: Sequence[Any]) -> tuple[bytes, int]:
+        return b"", len(msgs)
+
+
+class JsonFormatter(_PerRecord):
+    """One JSON envelope per record (see kcli.console.envelope)."""
+
+    def __init__(self, end: bytes = b"\n", on_error: ErrorHook | None = None) -> None:
+        self.end = end
+        self.on_error = on_error
+
+    def render(self, msg: Any) -> bytes:
+        ts_type, ts = msg.timestamp()
+        return envelope.encode(msg.topic(), msg.partition(), msg.offset(), ts_type, ts, msg.key(), msg.value(),
+                               msg.headers()).encode("utf-8") + self.end
+
+
+_TOKEN = re.compile(rb"%[tpokshTKS%]|\\(?:x[0-9a-fA-F]{2}|[nrt\\])|[^%\\]+|[%\\]")
+_ESCAPES = {b"\\n": b"\n", b"\\r": b"\r", b"\\t": b"\t", b"\\\\": b"\\"}
+
+
+def _kcat_len(data: bytes | None) -> bytes:
+    return b"-1" if data is None else str(len(data)).encode()
+
+
+def _kcat_headers(msg: Any) -> bytes:
+    return b",".join(k.encode() + b"=" + (v if v is not None else b"") for k, v in msg.headers() or ())
+
+
+_FIELDS: dict[bytes, Callable[[Any], bytes]] = {
+    b"%t": lambda m: m.topic().encode(),
+    b"%p": lambda m: str(m.partition()).encode(),
+    b"%o": lambda m: str(m.offset()).encode(),
+    b"%k": lambda m: m.key() or b"",
+    b"%s": lambda m: m.value() or b"",
+    b"%h": _kcat_headers,
+    b"%T": lambda m: str(m.timestamp()[1]).encode(),
+    b"%K": lambda m: _kcat_len(m.key()),
+    b"%S": lambda m: _kcat_len(m.value()),
+}
+
+
+class KcatFormatter(_PerRecord):
+    """kcat's `-f` format string: %t %p %o %k %s %h %T %K %S %% and escapes \\n \\r \\t \\xXX."""
+
+    def __init__(self, fmt: str, on_error: ErrorHook | None = None) -> None:
+        self.on_error = on_error
+        pieces: list[bytes | Callable[[Any], bytes]] = []
+        for token in _TOKEN.findall(fmt.encode("utf-8")):
+            if token in _FIELDS:
+                pieces.append(_FIELDS[token])
+            elif token == b"%%":
+                pieces.append(b"%")
+            elif token.startswith(b"\\x"):
+                pieces.append(bytes([int(token[2:], 16)]))
+            else:
+                pieces.append(_ESCAPES.get(token, token))
+        self.pieces = pieces
+
+    def render(self, msg: Any) -> bytes:
+        return b"".join([p if isinstance(p, bytes) else p(msg) for p in self.pieces])
+
+
+def make_formatter(formatter: str | None, props: Mapping[str, str], output: str | None, fmt: str | None,
+                   on_error: ErrorHook | None) -> Formatter:
+    """Choose the formatter from --formatter / --output / -f."""
+    if fmt is not None:
+        if output == "json":
+            raise UsageError("-f/--format and --output json cannot be used together")
+        return KcatFormatter(fmt, on_error)
+    if output == "json":
+        return JsonFormatter(props.get("line.separator", "\n").encode(), on_error)
+    name = (formatter or "DefaultMessageFormatter").strip()
+    if name in DEFAULT_FORMATTERS:
+        return DefaultFormatter(props, on_error)
+    if name in NOOP_FORMATTERS:
+        return NoOpFormatter()
+    raise UsageError(f"unknown formatter '{name}' (kcli has DefaultMessageFormatter and NoOpMessageFormatter; "
+                     "use --output json or -f FORMAT for other layouts)")

@@ -1,0 +1,94 @@
+"""Where a console consumer starts: --offset earliest|latest|N|-N|@TIMESTAMP, per partition."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from kcli.errors import KafkaOperationError, UsageError
+
+OFFSET_BEGINNING = -2
+OFFSET_END = -1
+
+
+@dataclass(frozen=True)
+class StartSpec:
+    """kind: 'earliest' | 'latest' | 'absolute' | 'tail' | 'time'; value: offset, count or epoch ms."""
+
+    kind: str
+    value: int = 0
+
+
+def parse_timestamp(text: str) -> int:
+    """Epoch milliseconds, or ISO-8601 (a time without a zone is UTC)."""
+    text = text.strip()
+    if re.fullmatch(r"\d+", text):
+        return int(text)
+    try:
+        moment = datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"--offset @{text}: expected epoch milliseconds or an ISO-8601 time "
+                         "such as 2026-11-23T19:00:00Z") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return int(moment.timestamp() * 1000)
+
+
+def parse_offset(text: str) -> StartSpec:
+    """Parse the --offset argument."""
+    value = text.strip()
+    lowered = value.lower()
+    if lowered in ("earliest", "beginning"):
+        return StartSpec("earliest")
+    if lowered in ("latest", "end"):
+        return StartSpec("latest")
+    if value.startswith("@"):
+        return StartSpec("time", parse_timestamp(value[1:]))
+    if re.fullmatch(r"-\d+", value):
+        return StartSpec("tail", int(value[1:]))
+    if re.fullmatch(r"\d+", value):
+        return StartSpec("absolute", int(value))
+    raise UsageError(f"--offset '{text}': expected earliest, latest, an offset N, -N (last N records per "
+                     "partition) or @TIMESTAMP")
+
+
+def topic_partitions(consumer: Any, topic: str, timeout: float = 10.0) -> list[int]:
+    """The partition ids of a topic, or KafkaOperationError when it does not exist."""
+    from confluent_kafka import KafkaException
+
+    try:
+        meta = consumer.list_topics(topic, timeout=timeout)
+    except KafkaException as exc:
+        raise KafkaOperationError(f"cannot read metadata of topic '{topic}': {exc.args[0].str()}") from None
+    info = meta.topics.get(topic)
+    if info is None or info.error is not None or not info.partitions:
+        reason = info.error.str() if info is not None and info.error is not None else "unknown topic"
+        raise KafkaOperationError(f"topic '{topic}' is not available: {reason}")
+    return sorted(info.partitions)
+
+
+def resolve(consumer: Any, topic: str, partitions: list[int], spec: StartSpec, timeout: float = 10.0) -> list[Any]:
+    """TopicPartitions with their start offsets for an assign()."""
+    from confluent_kafka import KafkaException, TopicPartition
+
+    try:
+        if spec.kind == "earliest":
+            return [TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions]
+        if spec.kind == "latest":
+            return [TopicPartition(topic, p, OFFSET_END) for p in partitions]
+        if spec.kind == "absolute":
+            return [TopicPartition(topic, p, spec.value) for p in partitions]
+        if spec.kind == "tail":
+            out = []
+            for p in partitions:
+                low, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout)
+                out.append(TopicPartition(topic, p, max(low, high - spec.value)))
+            return out
+        wanted = [TopicPartition(topic, p, spec.value) for p in partitions]
+        found = consumer.offsets_for_times(wanted, timeout=timeout)
+        # No record at or after the time: start at the end of that partition.
+        return [TopicPartition(topic, tp.partition, tp.offset if tp.offset >= 0 else OFFSET_END) for tp in found]
+    except KafkaException as exc:
+        raise KafkaOperationError(f"cannot look up offsets of topic '{topic}': {exc.args[0].str()}") from None

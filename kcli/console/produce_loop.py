@@ -1,0 +1,177 @@
+"""The console producer's transport: lines in, records out, every record acked or reported."""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kcli.console import envelope
+from kcli.console.reader import LineError, LineReader
+
+FLUSH_STEP = 0.5  # seconds per flush() call, so Ctrl-C is seen while waiting for acks
+REPORT_LIMIT = 20  # failed deliveries reported one by one; the rest are counted in the closing error
+
+
+@dataclass
+class Tally:
+    sent: int = 0  # handed to the producer
+    failed: int = 0  # delivery reports with an error
+    bad_lines: int = 0  # malformed lines skipped (ignore.error / JSON)
+    errors: list[str] = field(default_factory=list)
+    stop_error: str | None = None  # a malformed line that ended the run
+
+
+class Sender:
+    """Produce records to one topic; failed deliveries are counted and reported through `report`."""
+
+    def __init__(self, producer: Any, topic: str, partition: int | None, sync: bool,
+                 report: Callable[[str], None]) -> None:
+        self.producer, self.topic, self.partition, self.sync = producer, topic, partition, sync
+        self.report = report
+        self.tally = Tally()
+
+    def on_delivery(self, err: Any, msg: Any) -> None:
+        """Delivery callback; librdkafka is configured to call it for failures only."""
+        if err is None:
+            return
+        self.tally.failed += 1
+        if self.tally.failed > REPORT_LIMIT:
+            if self.tally.failed == REPORT_LIMIT + 1:
+                self.report(f"more deliveries failed; only the first {REPORT_LIMIT} are shown")
+            return
+        value = msg.value()
+        preview = "null" if value is None else value[:60].decode("utf-8", "replace")
+        self.report(f"delivery failed to {msg.topic()} [partition {msg.partition()}]: {err.str()} "
+                    f"(value '{preview}')")
+
+    def _retry(self, *args: Any, **kwargs: Any) -> None:
+        """The local queue is full: serve acks until there is room."""
+        while True:
+            self.producer.poll(0.05)
+            try:
+                self.producer.produce(*args, **kwargs)
+                return
+            except BufferError:
+                continue
+
+    def send_values(self, values: list[bytes]) -> None:
+        """The hot path: plain lines, no key, no headers."""
+        produce, topic = self.producer.produce, self.topic
+        part = self.partition
+        if part is None:
+            for value in values:
+                try:
+                    produce(topic, value)
+                except BufferError:
+                    self._retry(topic, value)
+        else:
+            for value in values:
+                try:
+                    produce(topic, value, None, part)
+                except BufferError:
+                    self._retry(topic, value, None, part)
+        self.tally.sent += len(values)
+        self.producer.poll(0)
+
+    def send(self, key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes | None]] | None,
+             timestamp: int | None = None) -> None:
+        kwargs: dict[str, Any] = {}
+        if self.partition is not None:
+            kwargs["partition"] = self.partition
+        if headers:
+            kwargs["headers"] = headers
+        if timestamp is not None:
+            kwargs["timestamp"] = timestamp
+        try:
+            self.producer.produce(self.topic, value, key, **kwargs)
+        except BufferError:
+            self._retry(self.topic, value, key, **kwargs)
+        self.tally.sent += 1
+
+    def flush(self) -> int:
+        """Wait for every ack; returns the records still unacknowledged (0 when all are settled)."""
+        while True:
+            left = self.producer.flush(FLUSH_STEP)
+            if left == 0:
+                return 0
+
+    def after_line(self) -> bool:
+        """--sync: wait for this record's ack; False when it failed."""
+        if not self.sync:
+            return True
+        before = self.tally.failed
+        self.flush()
+        return self.tally.failed == before
+
+
+def pump(batches: Iterable[list[bytes]], sender: Sender, reader: LineReader | None, json_input: bool,
+         ignore_error: bool, progress: Callable[[int], None] | None = None) -> Tally:
+    """Send every line of every batch; stop at a malformed line unless ignore.error (Apache's behaviour)."""
+    gc.disable()  # no reference cycles are made per line; collection passes over each batch only cost time
+    try:
+        return _pump(batches, sender, reader, json_input, ignore_error, progress)
+    finally:
+        gc.enable()
+
+
+def _pump(batches: Iterable[list[bytes]], sender: Sender, reader: LineReader | None, json_input: bool,
+          ignore_error: bool, progress: Callable[[int], None] | None) -> Tally:
+    tally = sender.tally
+    lineno = 0
+    fast = reader is not None and reader.plain and not json_input and not sender.sync
+    for lines in batches:
+        if fast:
+            sender.send_values(lines)
+            lineno += len(lines)
+        else:
+            for line in lines:
+                lineno += 1
+                try:
+                    if json_input:
+                        if not line.strip():
+                            continue
+                        env = envelope.decode(line)
+                        sender.send(env.key, env.value, env.headers, env.timestamp)
+                    else:
+                        assert reader is not None
+                        key, value, headers = reader.parse(line, lineno)
+                        sender.send(key, value, headers)
+                except (LineError, envelope.EnvelopeError) as exc:
+                    text = str(exc) if isinstance(exc, LineError) else f"line {lineno}: {exc}"
+                    if not ignore_error:
+                        tally.stop_error = text
+                        return tally
+                    tally.bad_lines += 1
+                    sender.report(f"skipped {text}")
+                    continue
+                if not sender.after_line():
+                    tally.stop_error = f"line {lineno} was not delivered"
+                    return tally
+            sender.producer.poll(0)
+        if progress:
+            progress(tally.sent)
+    return tally
+
+
+class RateLine:
+    """A rich status line on a TTY's stderr: records sent, records/s."""
+
+    def __init__(self) -> None:
+        from kcli.output import stderr_console
+
+        self.console = stderr_console()
+        self.status = self.console.status("starting…")
+        self.start = time.monotonic()
+        self.status.start()
+
+    def __call__(self, sent: int) -> None:
+        elapsed = max(time.monotonic() - self.start, 1e-6)
+        self.status.update(f"{sent:,} records sent, {sent / elapsed:,.0f} records/s")
+
+    def close(self, sent: int) -> None:
+        self.status.stop()
+        elapsed = max(time.monotonic() - self.start, 1e-6)
+        self.console.print(f"{sent:,} records sent in {elapsed:.1f}s ({sent / elapsed:,.0f} records/s)")

@@ -1,0 +1,116 @@
+"""`kcli produce` against the real broker: line parsing, errors with line numbers, delivery, Ctrl-C, flags."""
+
+from __future__ import annotations
+
+import array
+import fcntl
+import signal
+import subprocess
+import termios
+from typing import Any
+
+from tests.helpers import run_kcli, wait_for
+from tests.integration.test_consume import create_topic, read_raw, start_kcli
+
+
+def _unread(pipe: Any) -> int:
+    """Bytes still waiting in a pipe (FIONREAD works on its write end too)."""
+    buf = array.array("i", [0])
+    fcntl.ioctl(pipe.fileno(), termios.FIONREAD, buf)
+    return buf[0]
+
+
+def produce(bootstrap: str, topic: str, *args: str, input: str | bytes | None = None) -> subprocess.CompletedProcess:
+    return run_kcli(["produce", "--bootstrap-server", bootstrap, "--topic", topic, *args], input=input)
+
+
+def test_plain_lines_including_empty_and_crlf(bootstrap: str, topic_name: str) -> None:
+    create_topic(bootstrap, topic_name)
+    proc = produce(bootstrap, topic_name, input=b"one\r\ntwo\n\nthree")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == b""
+    assert [m.value() for m in read_raw(bootstrap, topic_name, 4)] == [b"one", b"two", b"", b"three"]
+
+
+def test_keys_headers_and_null_marker(bootstrap: str, topic_name: str) -> None:
+    create_topic(bootstrap, topic_name)
+    lines = "h1:v1,h2:NULL\tk1\tv1\nNULL\tk2\tNULL\nh:x\tNULL\tv3\n"
+    proc = produce(bootstrap, topic_name, "--reader-property", "parse.key=true", "--reader-property",
+                   "parse.headers=true", "--reader-property", "null.marker=NULL", input=lines)
+    assert proc.returncode == 0, proc.stderr
+    got = [(m.headers(), m.key(), m.value()) for m in read_raw(bootstrap, topic_name, 3)]
+    assert got == [([("h1", b"v1"), ("h2", None)], b"k1", b"v1"), (None, b"k2", None), ([("h", b"x")], None, b"v3")]
+
+
+def test_malformed_line_stops_with_its_number(bootstrap: str, topic_name: str) -> None:
+    create_topic(bootstrap, topic_name)
+    proc = produce(bootstrap, topic_name, "--property", "parse.key=true", input="a\t1\nb\t2\nbroken\nc\t3\n")
+    assert proc.returncode == 1
+    assert "No key separator found on line number 3: 'broken'" in proc.stderr
+    assert "--property is deprecated" in proc.stderr and "Traceback" not in proc.stderr
+    assert [(m.key(), m.value()) for m in read_raw(bootstrap, topic_name, 2)] == [(b"a", b"1"), (b"b", b"2")]
+
+
+def test_ignore_error_goes_on(bootstrap: str, topic_name: str) -> None:
+    create_topic(bootstrap, topic_name)
+    proc = produce(bootstrap, topic_name, "--reader-property", "parse.key=true", "--reader-property",
+                   "ignore.error=true", input="a\t1\nbroken\nc\t3\n")
+    assert proc.returncode == 0, proc.stderr
+    assert [(m.key(), m.value()) for m in read_raw(bootstrap, topic_name, 3)] == \
+        [(b"a", b"1"), (None, b"broken"), (b"c", b"3")]
+
+
+def test_partition_file_and_flags(bootstrap: str, topic_name: str, tmp_path) -> None:
+    create_topic(bootstrap, topic_name, partitions=3)
+    data = tmp_path / "in.txt"
+    data.write_text("x\ny\n")
+    proc = produce(bootstrap, topic_name, "--file", str(data), "--partition", "2", "--compression-codec",
+                   "--sync", "--request-required-acks", "1", "--linger-ms", "0", "--batch-size", "16384",
+                   "--message-send-max-retries", "3", "--retry-backoff-ms", "100")
+    assert proc.returncode == 0, proc.stderr
+    assert [(m.partition(), m.value()) for m in read_raw(bootstrap, topic_name, 2)] == [(2, b"x"), (2, b"y")]
+
+
+def test_failed_delivery_is_reported_and_exit_nonzero(bootstrap: str, topic_name: str) -> None:
+    create_topic(bootstrap, topic_name)
+    proc = produce(bootstrap, topic_name, "--partition", "7", input="lost1\nlost2\n")
+    assert proc.returncode == 1
+    assert proc.stderr.count("delivery failed") == 2 and "lost1" in proc.stderr
+    assert "2 of 2 records were not delivered" in proc.stderr
+
+
+def test_json_input_errors_name_the_line(bootstrap: str, topic_name: str) -> None:
+    create_topic(bootstrap, topic_name)
+    proc = produce(bootstrap, topic_name, "--input", "json", input='{"value": "ok"}\nnot json\n')
+    assert proc.returncode == 1 and "line 2: not JSON" in proc.stderr
+    assert [m.value() for m in read_raw(bootstrap, topic_name, 1)] == [b"ok"]
+
+
+def test_usage_errors(bootstrap: str, topic_name: str) -> None:
+    both = produce(bootstrap, topic_name, "--producer-property", "acks=1", "--command-property", "acks=1", input="")
+    assert both.returncode == 2 and "cannot be specified together" in both.stderr
+    same = produce(bootstrap, topic_name, "--reader-property", "headers.separator=\t", input="")
+    assert same.returncode == 2 and "headers.delimiter and headers.separator may not be equal" in same.stderr
+    bad = produce(bootstrap, topic_name, "--command-property", "no.such.key=1", input="")
+    assert bad.returncode == 2 and "no.such.key" in bad.stderr
+
+
+def test_sigint_flushes_what_was_read(bootstrap: str, topic_name: str) -> None:
+    create_topic(bootstrap, topic_name)
+    proc = start_kcli(["produce", "--bootstrap-server", bootstrap, "--topic", topic_name, "--linger-ms", "5000"],
+                      stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert proc.stdin is not None
+        proc.stdin.write(b"a\nb\nc\n")
+        proc.stdin.flush()
+        # linger.ms=5000 keeps the records in kcli's queue; Ctrl-C must still deliver them.
+        wait_for(lambda: _unread(proc.stdin) == 0, message="kcli to read its stdin")
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert b"Traceback" not in err
+    assert [m.value() for m in read_raw(bootstrap, topic_name, 3)] == [b"a", b"b", b"c"]
