@@ -20,6 +20,11 @@ class Log4jFormatter(logging.Formatter):
         return line
 
 
+def debug_enabled() -> bool:
+    """`--debug` / KCLI_DEBUG=1: tracebacks behind errors, and the Kafka client's own diagnostics."""
+    return os.environ.get("KCLI_DEBUG", "") not in ("", "0", "false")
+
+
 def python_level(name: str) -> int:
     name = name.strip().upper()
     return {"TRACE": 5, "WARN": logging.WARNING, "FATAL": logging.CRITICAL, "OFF": 100}.get(

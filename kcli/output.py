@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
 import click
@@ -65,6 +66,28 @@ def stderr_console():
 
 
 def stdout_console():
+    """A rich console on stdout honouring NO_COLOR; a closed pipe ends kcli quietly (exit 0).
+
+    rich's own reaction to a closed stdout is `SystemExit(1)`; re-raising BrokenPipeError lets
+    kcli.cli.main end the command as CONVENTIONS.md says (`| head` is not a failure).
+    """
     from rich.console import Console
 
-    return Console(no_color=bool(os.environ.get("NO_COLOR")))
+    class _PipeConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError
+
+    return _PipeConsole(no_color=bool(os.environ.get("NO_COLOR")))
+
+
+def print_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str | None = None) -> None:
+    """A rich table on stdout (the `-o table` form of every listing); None cells print empty."""
+    from rich.table import Table
+
+    table = Table(title=title or None, header_style="bold", show_edge=False, pad_edge=False)
+    for col in columns:
+        table.add_column(str(col), overflow="fold")
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    stdout_console().print(table)

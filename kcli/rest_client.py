@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import requests
-
 from kcli.errors import ConfigError, KcliError
+
+if TYPE_CHECKING:
+    import requests
 
 DEFAULT_URL = "http://localhost:8083"
 # Apache's herder operations may take up to 90 s (DEFAULT_REST_REQUEST_TIMEOUT_MS) before answering.
@@ -30,7 +31,17 @@ class RestError(KcliError):
         self.server_message = server_message
         self.method = method
         self.url = url
-        super().__init__(f"HTTP {status} {self.error_code}: {server_message}")
+        code = "" if self.error_code == status else f" (error code {self.error_code})"
+        self.reason = f"HTTP {status}{code}: {server_message}"
+        super().__init__(f"{self.reason} ({method} {url})")
+
+    @property
+    def base_url(self) -> str:
+        """The worker's URL (what --url gave), without the REST path."""
+        for marker in ("/connectors", "/connector-plugins", "/admin/"):
+            if marker in self.url:
+                return self.url[:self.url.index(marker)]
+        return self.url
 
 
 class UnreachableError(KcliError):
@@ -68,16 +79,33 @@ def _error_body(resp: requests.Response) -> tuple[int | None, str]:
     return None, str(data)
 
 
+def check_url(url: str) -> str:
+    """A worker URL as requests needs it (http:// added when missing); a malformed one is a ConfigError (exit 2)."""
+    from urllib.parse import urlsplit
+
+    full = url if "://" in url else f"http://{url}"
+    try:
+        parts = urlsplit(full)
+        _ = parts.port  # raises ValueError for a port that is not a number
+    except ValueError as exc:
+        raise ConfigError(f"invalid Connect URL '{url}': {exc} (--url)") from None
+    if parts.scheme not in ("http", "https"):
+        raise ConfigError(f"invalid Connect URL '{url}': the scheme must be http or https (--url)")
+    if not parts.hostname:
+        raise ConfigError(f"invalid Connect URL '{url}': no host (--url)")
+    return full.rstrip("/")
+
+
 class ConnectClient:
     """A Connect REST client over one or more worker URLs, tried in order until one answers."""
 
     def __init__(self, urls: Sequence[str] = (DEFAULT_URL,), user: str | None = None, password: str | None = None,
                  cacert: str | None = None, cert: str | None = None, key: str | None = None,
                  insecure: bool = False, timeout: float | None = None) -> None:
-        cleaned = [u.strip().rstrip("/") for u in urls if u and u.strip()]
-        if not cleaned:
-            cleaned = [DEFAULT_URL]
-        self.urls = [u if "://" in u else f"http://{u}" for u in cleaned]
+        cleaned = [u.strip() for u in urls if u and u.strip()]
+        self.urls = [check_url(u) for u in cleaned] or [DEFAULT_URL]
+        import requests  # lazy: `kcli connectors --help` stays fast
+
         self.session = requests.Session()
         self.session.headers.update({"Accept": "application/json"})
         if user is not None:
@@ -109,6 +137,8 @@ class ConnectClient:
 
         An error status raises RestError, unless it is a 404 and ok_404 is set (then body is None).
         """
+        import requests
+
         failures: list[str] = []
         for index, base in enumerate(self.urls):
             url = base + path
@@ -144,7 +174,10 @@ class ConnectClient:
             try:
                 body = resp.json()
             except ValueError:
-                body = resp.text
+                kind = resp.headers.get("Content-Type", "no content type").split(";")[0]
+                start = " ".join(resp.text.split())[:60]
+                raise UnreachableError(f"the server at {url} is not a Connect worker: it answered {method} with "
+                                       f"{kind}, not JSON ('{start}')") from None
         return Response(resp.status_code, body, url, resp.headers)
 
     # -- the Connect REST API ---------------------------------------------------------------

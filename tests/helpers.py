@@ -31,6 +31,17 @@ def run_kcli(args: Sequence[str], input: str | bytes | None = None, timeout: flo
     return proc
 
 
+def run_kcli_closed_stdout(args: Sequence[str], env: dict[str, str] | None = None,
+                           timeout: float = 60) -> tuple[int, str]:
+    """Run `kcli ARGS` with its stdout reader gone before it writes (`| head` at its harshest): (exit code, stderr)."""
+    proc = subprocess.Popen([sys.executable, "-m", "kcli", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, **(env or {})})
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read()
+    return proc.wait(timeout=timeout), err
+
+
 def run_tool(name: str, args: Sequence[str], input: str | bytes | None = None, timeout: float = 120,
              env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Run an Apache tool from the kafka-dev jars (`scripts/kafka-dev tool NAME ARGS`)."""

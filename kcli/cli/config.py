@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from kcli.config import load_config, mask_secrets
-from kcli.output import to_json, to_yaml
+from kcli.output import emit_structured
 
 
 def render_properties(config: dict[str, str]) -> str:
@@ -19,7 +18,9 @@ def render_properties(config: dict[str, str]) -> str:
     return "".join(f"{escape(k)}={value_text(v)}\n" for k, v in config.items())
 
 
-@click.group(name="config", help="Inspect configuration files the way kcli and Apache read them.")
+@click.group(name="config", help="Inspect configuration files the way kcli and Apache read them.",
+             epilog="Exit codes: 0 success; 2 a missing, unreadable or malformed file, or a bad -X/provider "
+                    "reference.")
 def command() -> None:
     pass
 
@@ -40,12 +41,10 @@ def show(files: tuple[str, ...], properties: tuple[str, ...], output: str, show_
     unless --show-secrets. Exit codes: 0 success; 2 a missing, unreadable or malformed file,
     an unknown file type, or a config provider reference that cannot be resolved.
     """
+    from kcli.config import load_config, mask_secrets  # lazy: `kcli config --help` stays fast
+
     config = load_config(files, properties, resolve=not no_resolve)
     if not show_secrets:
         config = mask_secrets(config)
-    if output == "json":
-        click.echo(to_json(config))
-    elif output == "yaml":
-        click.echo(to_yaml(config), nl=False)
-    else:
+    if not emit_structured(config, output):
         click.echo(render_properties(config), nl=False)

@@ -11,6 +11,7 @@ import click
 
 from kcli import __version__
 from kcli.errors import EXIT_INTERRUPTED, KcliError
+from kcli.logs import debug_enabled
 
 # name -> (module, short help). Each module exposes `command`, a click.Command.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -31,8 +32,24 @@ def _not_built(name: str) -> click.Command:
     return _stub
 
 
+class StdoutClosed(Exception):
+    """stdout's reader went away; carried past click, which would turn EPIPE into exit 1."""
+
+
 class LazyGroup(click.Group):
     """A click group that imports a subcommand's module only when that subcommand runs."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:  # `kcli --help | head -1`: the help is printed while parsing
+            return super().parse_args(ctx, args)
+        except BrokenPipeError:
+            raise StdoutClosed from None
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise StdoutClosed from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
@@ -58,6 +75,16 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
+def _check_level(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from kcli.logs import LEVELS
+
+    if value is None or value == "":
+        return None
+    if value.strip().upper() not in LEVELS:
+        raise click.BadParameter(f"'{value}' is not one of {', '.join(LEVELS)}", ctx, param)
+    return value.strip().upper()
+
+
 EPILOG = """Exit codes: 0 success; 1 the operation failed on the Kafka or REST side; 2 usage or
 input error; 3/4 `connectors status` FAILED / not running; 130 interrupted.
 `--debug` (or KCLI_DEBUG=1) shows the traceback behind an error."""
@@ -67,18 +94,22 @@ input error; 3/4 `connectors status` FAILED / not running; 130 interrupted.
 @click.version_option(__version__, "-V", "--version", prog_name="kcli", message="%(prog)s %(version)s")
 @click.option("--debug", is_flag=True, envvar="KCLI_DEBUG", help="Show tracebacks behind errors.")
 @click.option("--no-color", is_flag=True, help="Never colour the output (NO_COLOR works too).")
+@click.option("--log-level", envvar="KCLI_LOG_LEVEL", metavar="LEVEL", callback=_check_level,
+              help="Log level on stderr: TRACE, DEBUG, INFO, WARN, ERROR, OFF (env KCLI_LOG_LEVEL).")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool, no_color: bool) -> None:
+def cli(ctx: click.Context, debug: bool, no_color: bool, log_level: str | None) -> None:
     """kcli — the Apache Kafka scripts in one fast Python command."""
     ctx.ensure_object(dict)
     if debug:
         os.environ["KCLI_DEBUG"] = "1"
     if no_color:
         os.environ["NO_COLOR"] = "1"
+    if log_level:
+        from kcli.logs import setup_logging
 
-
-def _debug() -> bool:
-    return os.environ.get("KCLI_DEBUG", "") not in ("", "0", "false")
+        # Subcommands with their own --log-level (connect standalone) read the same variable.
+        os.environ["KCLI_LOG_LEVEL"] = log_level
+        setup_logging(log_level)
 
 
 def _quiet_broken_pipe() -> None:
@@ -90,12 +121,21 @@ def _quiet_broken_pipe() -> None:
         pass
 
 
+def _click_message(exc: click.ClickException) -> str:
+    """click's usage error as one line, pointing at the --help of the command it came from."""
+    message = " ".join(line.strip() for line in exc.format_message().splitlines() if line.strip())
+    ctx = getattr(exc, "ctx", None)
+    if isinstance(exc, click.UsageError) and ctx is not None:
+        message = f"{message.rstrip('.')} (see '{ctx.command_path} --help')"
+    return message
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run kcli; errors become one line on stderr and a meaningful exit code."""
     try:
         code = cli.main(args=argv, prog_name="kcli", standalone_mode=False)
     except KcliError as exc:
-        if _debug():
+        if debug_enabled():
             traceback.print_exc()
         click.echo(f"kcli: error: {exc.message}", err=True)
         sys.exit(exc.exit_code)
@@ -103,11 +143,11 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"kcli: error: {_click_message(exc)}", err=True)
         sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except BrokenPipeError:
+    except (BrokenPipeError, StdoutClosed):
         _quiet_broken_pipe()
         sys.exit(0)
     except KeyboardInterrupt:

@@ -42,6 +42,10 @@ count, authorization, broker unreachable within --timeout); 2 usage error (Apach
 """
 
 
+EXIT_CODES = ("Exit codes: 0 success; 1 Kafka-side failure (topic exists, unknown topic, invalid partition count, "
+              "authorization, broker unreachable within --timeout); 2 usage error.")
+
+
 def _opt(*decls: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return click.option(*decls, **kwargs)
 
@@ -79,7 +83,7 @@ OPTIONS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
                                               help="Accepted for compatibility; librdkafka pages by itself."),
     "output": output_option(OUTPUTS),
     "timeout": _opt("--timeout", metavar="DURATION",
-                    help="Give up when the cluster does not answer within this time (default 30s; 1500ms, 5m)."),
+                    help="Give up when the cluster does not answer within this time (default 30s; 5m, 1500ms, ms)."),
 }
 
 PER_ACTION = {
@@ -145,7 +149,7 @@ def _merged_client(ctx: click.Context, client: Any) -> Any:
 
 
 def _subcommand(action: str, arg_help: str, short: str) -> click.Command:
-    @command.command(name=action, help=f"{short}\n\n{arg_help}", short_help=short)
+    @command.command(name=action, help=f"{short}\n\n{arg_help}", short_help=short, epilog=EXIT_CODES)
     @click.argument("names", nargs=-1, metavar="[TOPIC]…")
     @_apply(PER_ACTION[action] + COMMON)
     @client_options(property_flag=None, property_help="Admin client setting k=v (repeatable).")
@@ -170,7 +174,8 @@ _subcommand("alter", "TOPIC: regular expressions; --partitions N is required.", 
 _subcommand("delete", "TOPIC: regular expressions; each must match a topic unless --if-exists.", "Delete topics.")
 
 
-@command.group(name="config", help="Topic config overrides (the topic part of kafka-configs.sh).")
+@command.group(name="config", help="Topic config overrides (the topic part of kafka-configs.sh).",
+               epilog=EXIT_CODES)
 def config_group() -> None:
     """kcli topics config get|set|delete."""
 
@@ -181,7 +186,7 @@ def _config_common(fn: Callable[..., Any]) -> Callable[..., Any]:
     return OPTIONS["output"](fn)
 
 
-@config_group.command(name="get")
+@config_group.command(name="get", epilog=EXIT_CODES)
 @click.argument("topic")
 @click.option("--all", "show_all", is_flag=True, help="Every config entry, defaults included.")
 @_config_common
@@ -194,7 +199,7 @@ def config_get(ctx: click.Context, client: Any, topic: str, show_all: bool, outp
     run_get(_merged_client(ctx, client), topic, show_all, output, timeout)
 
 
-@config_group.command(name="set")
+@config_group.command(name="set", epilog=EXIT_CODES)
 @click.argument("topic")
 @click.argument("assignments", nargs=-1, required=True, metavar="K=V…")
 @_config_common
@@ -209,7 +214,7 @@ def config_set(ctx: click.Context, client: Any, topic: str, assignments: tuple[s
     config_alter(_merged_client(ctx, client), topic, items, [], output, timeout)
 
 
-@config_group.command(name="delete")
+@config_group.command(name="delete", epilog=EXIT_CODES)
 @click.argument("topic")
 @click.argument("keys", nargs=-1, required=True, metavar="KEY…")
 @_config_common

@@ -6,14 +6,38 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from kcli.clients.translate import to_librdkafka
+from kcli.clients.translate import RENAMED, to_librdkafka
 from kcli.errors import ConfigError
 
 _NO_SUCH_KEY = re.compile(r'No such configuration property: "([^"]+)"')
 _BAD_VALUE = re.compile(r'(?:Invalid value|Expected) .*?for configuration property "([^"]+)"')
 
 
+_KEY_AT_END = re.compile(r"\(key '([^']+)'\)$")
+
+
+def _where(error: ConfigError, config: Mapping[str, str]) -> ConfigError:
+    """Add the file (or -X) that gave the key an error names, when the config remembers it."""
+    origins: Mapping[str, str] = getattr(config, "origins", {})
+    m = _KEY_AT_END.search(error.message)
+    if not m:
+        return error
+    key = m.group(1)
+    java_key = next((j for j, r in RENAMED.items() if r == key), key)
+    origin = origins.get(key) or origins.get(java_key)
+    if not origin:
+        return error
+    return ConfigError(error.message[:m.start()] + f"(key '{key}' in {origin})")
+
+
 def _construct(cls: Any, config: Mapping[str, str], **kwargs: Any) -> Any:
+    try:
+        return _build(cls, config, **kwargs)
+    except ConfigError as exc:
+        raise _where(exc, config) from None
+
+
+def _build(cls: Any, config: Mapping[str, str], **kwargs: Any) -> Any:
     from confluent_kafka import KafkaException
 
     conf: dict[str, Any] = dict(to_librdkafka(config))
@@ -25,6 +49,9 @@ def _construct(cls: Any, config: Mapping[str, str], **kwargs: Any) -> Any:
         m = _NO_SUCH_KEY.search(text)
         if m:
             raise ConfigError(f"librdkafka does not know this client setting (key '{m.group(1)}')") from None
+        if "sasl.username and sasl.password must be set" in text:
+            raise ConfigError("SASL PLAIN/SCRAM needs a user and password: set sasl.jaas.config to '…LoginModule "
+                              "required username=\"…\" password=\"…\";' (key 'sasl.jaas.config')") from None
         m = _BAD_VALUE.search(text)
         if m:
             raise ConfigError(f"{text} (key '{m.group(1)}')") from None

@@ -12,6 +12,17 @@ import click
 DEFAULT_BOOTSTRAP = "localhost:9092"
 
 
+class ClientConfig(dict):  # type: ignore[type-arg]
+    """The merged Java-style client settings, remembering where each key was given (`origins`).
+
+    A plain dict to every caller; kcli.clients uses `origins` to say in which file a bad key is.
+    """
+
+    def __init__(self, data: dict[str, str], origins: dict[str, str] | None = None) -> None:
+        super().__init__(data)
+        self.origins: dict[str, str] = origins or {}
+
+
 @dataclass
 class ClientOptions:
     bootstrap_server: str | None = None
@@ -26,7 +37,18 @@ class ClientOptions:
         explicit.update(extra or {})
         cfg = load_config(self.command_config, self.properties, explicit=explicit)
         cfg.setdefault("bootstrap.servers", os.environ.get("KCLI_BOOTSTRAP_SERVER") or DEFAULT_BOOTSTRAP)
-        return cfg
+        return ClientConfig(cfg, self._origins())
+
+    def _origins(self) -> dict[str, str]:
+        """key -> the --command-config file or `-X` that gave it (the last one wins, as in the merge)."""
+        from kcli.config import load_file
+
+        origins: dict[str, str] = {}
+        for path in self.command_config:
+            origins.update(dict.fromkeys(load_file(path), str(path)))
+        for item in self.properties:
+            origins[item.partition("=")[0].strip()] = "-X"
+        return origins
 
     @property
     def bootstrap(self) -> str:

@@ -6,6 +6,7 @@ from kcli.config.loader import (
     load_files,
     merge,
     parse_assignments,
+    read_text,
 )
 from kcli.config.providers import resolve_providers
 from kcli.config.secrets import is_secret_key, mask_secrets
@@ -18,5 +19,6 @@ __all__ = [
     "mask_secrets",
     "merge",
     "parse_assignments",
+    "read_text",
     "resolve_providers",
 ]

@@ -12,9 +12,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import javaproperties
-import yaml
-
 from kcli.config.providers import resolve_providers
 from kcli.errors import ConfigError
 
@@ -23,7 +20,9 @@ YAML_SUFFIXES = {".yaml", ".yml"}
 JSON_SUFFIXES = {".json"}
 
 
-def _read_text(path: Path) -> str:
+def read_text(path: str | os.PathLike[str]) -> str:
+    """A config file's text; every way reading it can fail is a ConfigError naming the file."""
+    path = Path(path)
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -38,9 +37,20 @@ def _read_text(path: Path) -> str:
         raise ConfigError(f"cannot read config file: {exc.strerror} ({path})") from None
 
 
-def parse_properties(text: str) -> dict[str, str]:
-    """Parse text with java.util.Properties semantics (escapes, continuations, separators)."""
-    return dict(javaproperties.loads(text))
+def parse_properties(text: str, path: Path | None = None) -> dict[str, str]:
+    """Parse text with java.util.Properties semantics (escapes, continuations, separators).
+
+    The one thing Java rejects, a malformed \\uXXXX escape, is a ConfigError naming the file and line.
+    """
+    import javaproperties  # lazy, as yaml below: importing kcli.config stays cheap for `--help`
+
+    try:
+        return dict(javaproperties.loads(text))
+    except javaproperties.InvalidUEscapeError as exc:
+        bad = exc.escape
+        line = next((n for n, ln in enumerate(text.splitlines(), 1) if bad in ln), None)
+        where = ":".join(str(part) for part in (path, line) if part) or "properties text"
+        raise ConfigError(f"malformed \\uxxxx encoding '{bad}' in .properties ({where})") from None
 
 
 def render_scalar(value: Any) -> str:
@@ -76,6 +86,8 @@ def _mapping_or_error(data: Any, path: Path, kind: str) -> Mapping[str, Any]:
 
 
 def parse_yaml(text: str, path: Path) -> dict[str, str]:
+    import yaml
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -112,13 +124,13 @@ def load_file(path: str | os.PathLike[str]) -> dict[str, str]:
     """Load one config file, its type chosen by its suffix (.properties, .yaml/.yml, .json)."""
     p = Path(path)
     suffix = p.suffix.lower()
-    text = _read_text(p)
+    text = read_text(p)
     if suffix in YAML_SUFFIXES:
         data = parse_yaml(text, p)
     elif suffix in JSON_SUFFIXES:
         data = parse_json(text, p)
     elif suffix in PROPERTIES_SUFFIXES or suffix == ".txt":
-        data = parse_properties(text)
+        data = parse_properties(text, p)
     else:
         raise ConfigError(
             f"unknown config file type '{suffix}': use .properties, .yaml, .yml or .json ({p})"

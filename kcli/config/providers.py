@@ -11,8 +11,6 @@ import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-import javaproperties
-
 from kcli.errors import ConfigError
 
 # Apache's pattern: ${provider:[path:]key}
@@ -28,10 +26,14 @@ def _env(path: str | None, key: str) -> str | None:
 def _file(path: str | None, key: str) -> str | None:
     if not path:
         return None
+    from kcli.config.loader import parse_properties  # lazy: loader imports this module
+
     try:
-        return javaproperties.loads(Path(path).read_text(encoding="utf-8")).get(key)
-    except OSError as exc:
-        raise ConfigError(f"config provider 'file' cannot read {path}: {exc.strerror}") from None
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise ConfigError(f"config provider 'file' cannot read {path}: {why}") from None
+    return parse_properties(text, Path(path)).get(key)
 
 
 def _directory(path: str | None, key: str) -> str | None:
@@ -87,7 +89,10 @@ def resolve_providers(config: Mapping[str, str]) -> dict[str, str]:
             lookup = providers.get(name)
             if lookup is None:
                 return match.group(0)  # not a provider reference: Apache leaves it as it is
-            found = lookup(path, var)
+            try:
+                found = lookup(path, var)
+            except ConfigError as exc:
+                raise ConfigError(f"{exc.message} (key '{key}')") from None
             if found is None:
                 raise ConfigError(f"cannot resolve {match.group(0)} (key '{key}')")
             return found

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from kcli.config import load_file, parse_assignments
+from kcli.config import load_file, parse_assignments, read_text
 from kcli.connectors_view import logic, render
 from kcli.connectors_view.options import ConnOptions, connection_options, make_client, resolve
 from kcli.errors import ConfigError, KcliError, UsageError
@@ -75,7 +74,22 @@ def _complete_names(ctx: click.Context, param: click.Parameter, incomplete: str)
 NAME = click.argument("name", shell_complete=_complete_names)
 
 
-@click.group(name="connectors", epilog="Every subcommand lists its exit codes in its --help. "
+class _Group(click.Group):
+    """The connectors group: a worker's JSON of an unexpected shape is one error line, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (AttributeError, TypeError, KeyError, IndexError) as exc:
+            raise KcliError(f"the worker's answer does not have the shape of the Connect REST API "
+                            f"({type(exc).__name__}: {exc}); --debug shows where") from exc
+
+
+GROUP_EPILOG = ("Exit codes: 0 success; 1 REST error or worker unreachable; 2 usage or input error; 3/4 "
+                "`status`: FAILED / not RUNNING. Every subcommand lists its own in its --help. ")
+
+
+@click.group(name="connectors", cls=_Group, epilog=GROUP_EPILOG +
              "Contexts live in $KCLI_CONFIG_DIR, $XDG_CONFIG_HOME/kcli or ~/.config/kcli (contexts.yaml).")
 @connection_options
 @click.pass_context
@@ -337,11 +351,9 @@ def _read_offsets(file: str | None, offsets: str | None) -> Any:
     if bool(file) == bool(offsets):
         raise UsageError("offsets alter needs one of -f FILE or --offsets JSON")
     source = str(file) if file else "--offsets"
+    text = read_text(file) if file else offsets
     try:
-        text = Path(file).read_text(encoding="utf-8") if file else offsets
         data = json.loads(text or "")
-    except OSError as exc:
-        raise ConfigError(f"cannot read {file}: {exc.strerror}") from None
     except json.JSONDecodeError as exc:
         raise ConfigError(f"malformed JSON: {exc.msg} ({source}:{exc.lineno}:{exc.colno})") from None
     if isinstance(data, list):

@@ -39,12 +39,15 @@ def load() -> dict[str, Any]:
     """The whole contexts document: {"current": name|None, "contexts": {name: {...}}}."""
     import yaml
 
+    from kcli.config import read_text
+
     path = contexts_file()
     if not path.exists():
         return {"current": None, "contexts": {}}
+    text = read_text(path)  # unreadable, not UTF-8…: a ConfigError naming the file
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
         raise ConfigError(f"cannot read contexts: {str(exc).splitlines()[0]} ({path})") from None
     if not isinstance(data, dict) or not isinstance(data.get("contexts", {}) or {}, dict):
         raise ConfigError(f"malformed contexts file: expected a mapping with 'contexts' ({path})")
@@ -79,10 +82,7 @@ def get(name: str | None) -> dict[str, Any]:
     chosen = name or doc.get("current")
     if not chosen:
         return {}
-    ctx = doc["contexts"].get(chosen)
-    if ctx is None:
-        raise UsageError(f"no context named '{chosen}' ({contexts_file()})")
-    return dict(ctx)
+    return dict(_existing(doc, chosen))
 
 
 def set_context(name: str, settings: dict[str, Any], make_current: bool) -> Path:
@@ -100,18 +100,24 @@ def set_context(name: str, settings: dict[str, Any], make_current: bool) -> Path
     return save(doc)
 
 
+def _existing(doc: dict[str, Any], name: str) -> dict[str, Any]:
+    """Context `name` of the loaded file; a name it does not hold is a usage error naming the file."""
+    ctx = doc["contexts"].get(name)
+    if ctx is None:
+        raise UsageError(f"no context named '{name}' ({contexts_file()})")
+    return ctx
+
+
 def use(name: str) -> Path:
     doc = load()
-    if name not in doc["contexts"]:
-        raise UsageError(f"no context named '{name}' ({contexts_file()})")
+    _existing(doc, name)
     doc["current"] = name
     return save(doc)
 
 
 def delete(name: str) -> Path:
     doc = load()
-    if name not in doc["contexts"]:
-        raise UsageError(f"no context named '{name}' ({contexts_file()})")
+    _existing(doc, name)
     del doc["contexts"][name]
     if doc.get("current") == name:
         doc["current"] = None

@@ -22,8 +22,8 @@ DEFAULT_WAIT = 60.0
 
 
 def not_found(name: str, exc: RestError) -> KcliError:
-    """A 404 about one connector, as a script reads it: `connector X not found (HTTP 404 404: …)`."""
-    return KcliError(f"connector {name} not found ({exc.message})")
+    """A 404 about one connector, as a script reads it: `connector X not found at URL (HTTP 404: …)`."""
+    return KcliError(f"connector {name} not found at {exc.base_url} ({exc.reason})")
 
 
 def evaluate(status: Mapping[str, Any]) -> tuple[int, str]:

@@ -1,10 +1,9 @@
-"""Connection and output options shared by every `kcli connectors` subcommand, and durations."""
+"""Connection and output options shared by every `kcli connectors` subcommand."""
 
 from __future__ import annotations
 
 import functools
 import os
-import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,35 +12,9 @@ from typing import Any
 import click
 
 from kcli.connectors_view import contexts
+from kcli.durations import Duration, parse_duration  # re-exported: older imports use this module
 from kcli.errors import UsageError
 from kcli.rest_client import DEFAULT_URL, ConnectClient
-
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
-_UNITS = {None: 0.001, "ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-
-
-def parse_duration(text: str | float | int, option: str = "--timeout") -> float:
-    """Seconds from `30s`, `5m`, `1h`, `1500ms` or bare milliseconds (`1500`)."""
-    if isinstance(text, (int, float)):
-        return float(text) / 1000.0
-    match = _DURATION.match(str(text))
-    if not match:
-        raise UsageError(f"{option} expects a duration such as 30s, 5m, 1500ms or bare milliseconds, got '{text}'")
-    return float(match.group(1)) * _UNITS[match.group(2)]
-
-
-class Duration(click.ParamType):
-    """A click type for durations, converted to seconds."""
-
-    name = "DURATION"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
-        if isinstance(value, float):
-            return value
-        try:
-            return parse_duration(value, option=param.opts[-1] if param else "duration")
-        except UsageError as exc:
-            self.fail(exc.message, param, ctx)
 
 
 @dataclass

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from kcli import output
 from kcli.output import default_format, emit_structured, stdout_console
 
 Rows = tuple[Sequence[str], list[Sequence[Any]]]
@@ -77,14 +78,7 @@ def emit_config(data: Mapping[str, str] | None, output: str | None, title: str |
 
 
 def print_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str | None = None) -> None:
-    from rich.table import Table
-
-    table = Table(title=title, header_style="bold", show_edge=False, pad_edge=False)
-    for header in headers:
-        table.add_column(header, overflow="fold")
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
-    stdout_console().print(table)
+    output.print_table(headers, rows, title)
 
 
 # -- rows of each listing ------------------------------------------------------------------------

@@ -4,13 +4,13 @@ service, hand the result to a formatter. The click layer (kcli.cli.topics) only 
 from __future__ import annotations
 
 import os
-import re
 import sys
 from dataclasses import dataclass, fields
 from typing import Any
 
 import click
 
+from kcli import durations
 from kcli.errors import KafkaOperationError, UsageError
 from kcli.output import emit_structured
 from kcli.topics import render
@@ -81,16 +81,10 @@ class TopicArgs:
 
 
 def parse_duration(text: str | None, default: float = 30.0) -> float:
-    """`30s`, `5m`, `1500ms`, `1h`; a bare number is seconds."""
+    """--timeout in seconds: `30s`, `5m`, `1500ms` or bare milliseconds (kcli.durations); unset gives `default`."""
     if not text:
         return default
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*", text)
-    if not m:
-        raise UsageError(f"invalid --timeout '{text}' (expected e.g. 30s, 5m, 1500ms)")
-    value = float(m.group(1)) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600, None: 1}[m.group(2)]
-    if value <= 0:
-        raise UsageError(f"invalid --timeout '{text}': must be greater than zero")
-    return value
+    return durations.parse_duration(text, option="--timeout", positive=True)
 
 
 def _flag(name: str) -> str:
@@ -147,9 +141,10 @@ def run(action: str, a: TopicArgs, client: Any) -> None:
 
 
 def _service(client: Any, timeout: float) -> Any:
+    from kcli.logs import debug_enabled
     from kcli.topics.service import TopicService
 
-    debug = os.environ.get("KCLI_DEBUG", "") not in ("", "0", "false")
+    debug = debug_enabled() or os.environ.get("KCLI_LOG_LEVEL", "").upper() in ("DEBUG", "TRACE")
     return TopicService(client.config(), timeout=timeout, debug=debug)
 
 

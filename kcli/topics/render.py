@@ -90,14 +90,7 @@ def configs_text(topic: str, items: Sequence[ConfigItem], show_all: bool) -> str
 
 
 def print_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """A rich table on stdout (the `--output table` form)."""
-    from rich.table import Table
+    """A rich table on stdout (the `--output table` form), drawn by kcli.output."""
+    from kcli.output import print_table as draw
 
-    from kcli.output import stdout_console
-
-    table = Table(title=title or None, show_lines=False)
-    for col in columns:
-        table.add_column(col)
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
-    stdout_console().print(table)
+    draw(columns, rows, title or None)

@@ -101,7 +101,8 @@ class TopicService:
 
         self.bootstrap = config.get("bootstrap.servers", "")
         self.timeout = timeout
-        quiet = {} if debug else {"log_level": 0}  # librdkafka's own connection chatter stays off stderr
+        # librdkafka's own connection chatter stays off stderr unless --debug / --log-level DEBUG asks for it
+        quiet = {} if debug else {"log_level": 0}
         self.admin = make_admin(config, **quiet)
 
     # -- plumbing ---------------------------------------------------------------------------

@@ -182,7 +182,7 @@ def test_loggers(worker: Worker) -> None:
     assert worker.json("loggers", "get", "org.apache.kafka.connect.file")["level"] == "ERROR"
     missing = worker.kc("loggers", "get", "no.such.logger.anywhere")
     assert missing.returncode == 1
-    assert "HTTP 404 404: Logger no.such.logger.anywhere not found." in missing.stderr
+    assert "HTTP 404: Logger no.such.logger.anywhere not found." in missing.stderr
 
 
 # -- errors a script must be able to tell apart ---------------------------------------------------
@@ -192,7 +192,8 @@ def test_not_found_is_exit_1(worker: Worker) -> None:
                  ["pause", "nope-x"]):
         proc = worker.kc(*args)
         assert proc.returncode == 1, (args, proc.stderr)
-        assert proc.stderr.startswith("kcli: error: connector nope-x not found (HTTP 404 404: "), (args, proc.stderr)
+        assert proc.stderr.startswith(f"kcli: error: connector nope-x not found at {worker.url} (HTTP 404: "), \
+            (args, proc.stderr)
         assert proc.stdout == ""
 
 
@@ -260,7 +261,8 @@ def test_create_wait_and_read_back(worker: Worker, topic_name: str) -> None:
 
     again = worker.kc("create", "-f", str(path))
     assert again.returncode == 1
-    assert again.stderr.strip() == f"kcli: error: HTTP 409 409: Connector {name} already exists"
+    assert again.stderr.strip() == (f"kcli: error: HTTP 409: Connector {name} already exists "
+                                    f"(POST {worker.url}/connectors)")
 
     assert worker.kc("delete", name).returncode == 0
     gone = worker.kc("status", name)

@@ -8,7 +8,7 @@ import time
 import pytest
 import yaml
 
-from tests.helpers import run_kcli
+from tests.helpers import run_kcli, run_kcli_closed_stdout
 
 pytestmark = pytest.mark.broker
 
@@ -180,3 +180,11 @@ def test_command_config_file(bootstrap: str, topic_name: str, tmp_path) -> None:
     listed = run_kcli(["topics", "list", topic_name, "--command-config", str(props)], check=True)
     assert listed.stdout == f"{topic_name}\n"
     run_kcli(["topics", "delete", topic_name, "--command-config", str(props)], check=True)
+
+
+@pytest.mark.parametrize("args", [["--list"], ["list", "-o", "table"], ["describe", "-o", "table"],
+                                  ["describe", "-o", "json"]])
+def test_closed_stdout_ends_quietly(bootstrap: str, args: list[str]) -> None:
+    """`kcli topics … | head -1`: the reader is gone before kcli writes; exit 0, nothing on stderr."""
+    code, err = run_kcli_closed_stdout(["topics", *args, "--bootstrap-server", bootstrap])
+    assert (code, err) == (0, "")

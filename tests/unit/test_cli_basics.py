@@ -7,8 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from kcli import __version__
-from tests.helpers import ACCEPTANCE, ROOT, run_kcli
+from tests.helpers import ACCEPTANCE, ROOT, run_kcli, run_kcli_closed_stdout
 
 
 def test_version() -> None:
@@ -24,10 +26,14 @@ def test_help_lists_every_group() -> None:
         assert f"  {group} " in proc.stdout
 
 
-def test_help_does_not_import_heavy_modules() -> None:
+@pytest.mark.parametrize("argv", [[], ["topics"], ["topics", "list"], ["topics", "config", "get"],
+                                  ["connectors"], ["connectors", "list"], ["connectors", "status"],
+                                  ["connectors", "context", "list"], ["config"], ["config", "show"]])
+def test_help_does_not_import_heavy_modules(argv: list[str]) -> None:
     code = ("import sys; from kcli.cli.main import main\n"
-            "try: main(['--help'])\nexcept SystemExit: pass\n"
-            "heavy = [m for m in ('confluent_kafka', 'fastapi', 'uvicorn', 'requests', 'rich', 'kafka')"
+            f"try: main({argv!r} + ['--help'])\nexcept SystemExit: pass\n"
+            "heavy = [m for m in ('confluent_kafka', 'fastapi', 'uvicorn', 'requests', 'rich', 'kafka', 'yaml',"
+            " 'javaproperties')"
             " if m in sys.modules]\n"
             "print(','.join(heavy), file=sys.stderr)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -105,3 +111,68 @@ def test_examples_are_the_acceptance_files() -> None:
         return  # a checkout without shared/ beside it: the examples are what we have
     for f in _SHARED_ACCEPTANCE.glob("*.properties"):
         assert (ROOT / "examples" / "seed-tutorial" / f.name).read_text() == f.read_text(), f.name
+
+
+def _command_paths(cmd, path: tuple[str, ...] = ()):
+    import click
+
+    yield path
+    if isinstance(cmd, click.Group):
+        for name, sub in cmd.commands.items():
+            yield from _command_paths(sub, (*path, name))
+
+
+@pytest.mark.parametrize("group", ["topics", "connectors", "config"])
+def test_every_help_states_exit_codes(group: str) -> None:
+    """CONVENTIONS.md: each command's --help says what its exit codes mean."""
+    import importlib
+
+    from click.testing import CliRunner
+
+    from kcli.cli.main import COMMANDS, cli
+
+    root = importlib.import_module(COMMANDS[group][0]).command
+    missing = []
+    for path in _command_paths(root):
+        result = CliRunner().invoke(cli, [group, *path, "--help"])
+        if result.exit_code != 0 or "Exit codes" not in result.output:
+            missing.append(" ".join((group, *path)))
+    assert not missing
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["--bogus"], "No such option '--bogus' (see 'kcli --help')"),
+    (["topics", "list", "--bogus"], "No such option '--bogus' (see 'kcli topics list --help')"),
+    (["connectors", "status"], "Missing argument 'NAME' (see 'kcli connectors status --help')"),
+    (["topics", "--list", "--partitions", "x"], "'x' is not a valid integer"),
+    (["--log-level", "LOUD", "topics", "list"], "'LOUD' is not one of TRACE, DEBUG"),
+])
+def test_usage_errors_are_one_line_exit_2(argv: list[str], needle: str) -> None:
+    proc = run_kcli(argv)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("kcli: error: "), proc.stderr
+    assert needle in proc.stderr
+
+
+def test_root_log_level_reaches_commands_that_log(tmp_path: Path) -> None:
+    """`kcli --log-level` (env KCLI_LOG_LEVEL) sets the level of every command; a command's own flag wins."""
+    worker = tmp_path / "worker.properties"
+    worker.write_text("")  # fails at start-up, after the first INFO line
+    standalone = ["connect", "standalone", str(worker)]
+    default = run_kcli(standalone, env={"KCLI_LOG_LEVEL": ""})
+    assert " INFO " in default.stderr and " ERROR " in default.stderr
+    quiet = run_kcli(["--log-level", "ERROR", *standalone])
+    assert " INFO " not in quiet.stderr and " ERROR " in quiet.stderr
+    assert run_kcli(["--log-level", "OFF", *standalone]).stderr.startswith("kcli: error: ")
+    own_flag = run_kcli(["--log-level", "OFF", "connect", "standalone", "--log-level", "INFO", str(worker)])
+    assert " INFO " in own_flag.stderr
+    env = run_kcli(standalone, env={"KCLI_LOG_LEVEL": "warn"})
+    assert " INFO " not in env.stderr and " ERROR " in env.stderr
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["topics", "--help"], ["connectors", "list", "--help"],
+                                  ["config", "show", str(ACCEPTANCE / "connect-standalone.properties")]])
+def test_closed_stdout_ends_quietly(argv: list[str]) -> None:
+    """`kcli … | head -1` with the reader gone before kcli writes: exit 0, nothing on stderr."""
+    code, err = run_kcli_closed_stdout(argv)
+    assert (code, err) == (0, "")

@@ -69,3 +69,22 @@ def test_bad_value_names_the_key() -> None:
 
 def test_clients_build() -> None:
     assert make_admin({"bootstrap.servers": "127.0.0.1:1", "key.serializer": "x"}) is not None
+
+
+def test_sasl_without_credentials_points_at_jaas_config() -> None:
+    with pytest.raises(ConfigError, match=r"needs a user and password.*\(key 'sasl.jaas.config'\)$"):
+        make_admin({"bootstrap.servers": "127.0.0.1:1", "security.protocol": "SASL_PLAINTEXT",
+                    "sasl.mechanism": "PLAIN"})
+
+
+def test_bad_key_names_the_file_or_flag_it_came_from(tmp_path) -> None:
+    from kcli.clients import ClientOptions
+
+    client = tmp_path / "client.yaml"
+    client.write_text("bootstrap.servers: 127.0.0.1:1\nno.such.key: 1\nssl:\n  truststore.location: /x/t.jks\n")
+    with pytest.raises(ConfigError, match=rf"\(key 'ssl.truststore.location' in {client}\)$"):
+        make_admin(ClientOptions(None, [str(client)], ()).config())
+    with pytest.raises(ConfigError, match=r"\(key 'other.key' in -X\)$"):
+        make_admin(ClientOptions("127.0.0.1:1", (), ["other.key=2"]).config())
+    with pytest.raises(ConfigError, match=rf"does not know this client setting \(key 'no.such.key' in {client}\)$"):
+        make_admin(ClientOptions(None, [str(client)], ["ssl.truststore.type=PEM"]).config())

@@ -71,6 +71,7 @@ def test_merge_order_defaults_files_properties_explicit(tmp_path: Path) -> None:
     ("bad.json", '{"a": }', "malformed JSON"),
     ("list.json", "[1]", "must be a mapping"),
     ("x.toml", "a = 1", "unknown config file type '.toml'"),
+    ("bad.properties", "a=1\nb=caf\\u00e\n", "malformed \\uxxxx encoding"),
 ])
 def test_bad_files_name_the_file(tmp_path: Path, name: str, text: str | None, expected: str) -> None:
     path = tmp_path / name
@@ -81,6 +82,31 @@ def test_bad_files_name_the_file(tmp_path: Path, name: str, text: str | None, ex
     assert expected in err.value.message
     assert str(path) in err.value.message
     assert err.value.exit_code == 2
+
+
+@pytest.mark.parametrize(("make", "expected"), [
+    (lambda p: p.mkdir(), "config path is a directory, not a file"),
+    (lambda p: p.write_bytes(b"a=\xff\xfe\n"), "config file is not UTF-8 text"),
+])
+def test_unreadable_files_name_the_file(tmp_path: Path, make, expected: str) -> None:
+    path = tmp_path / "client.properties"
+    make(path)
+    with pytest.raises(ConfigError) as err:
+        load_file(path)
+    assert expected in err.value.message and err.value.message.endswith(f"({path})")
+
+
+def test_bad_unicode_escape_names_the_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "c.properties", "# comment\na=1\nb=caf\\u00zz\n")
+    with pytest.raises(ConfigError) as err:
+        load_file(path)
+    assert f"({path}:3)" in err.value.message
+
+
+def test_file_provider_with_bad_escape_is_a_config_error(tmp_path: Path) -> None:
+    secrets = write(tmp_path, "s.properties", "pw=\\uXYZ1\n")
+    with pytest.raises(ConfigError, match="malformed"):
+        load_config(properties=["config.providers=file", f"x=${{file:{secrets}:pw}}"])
 
 
 def test_yaml_error_gives_line_and_column(tmp_path: Path) -> None:

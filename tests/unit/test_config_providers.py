@@ -54,3 +54,10 @@ def test_unresolvable_names_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_unknown_provider_class() -> None:
     with pytest.raises(ConfigError, match="config.providers.vault.class"):
         resolve_providers({"config.providers": "vault", "config.providers.vault.class": "com.example.Vault"})
+
+
+def test_unreadable_provider_file_names_file_and_key(tmp_path: Path) -> None:
+    missing = tmp_path / "secrets.properties"
+    with pytest.raises(ConfigError) as err:
+        load_config(properties=["config.providers=file", f"ssl.key.password=${{file:{missing}:pw}}"])
+    assert str(missing) in err.value.message and err.value.message.endswith("(key 'ssl.key.password')")

@@ -16,6 +16,7 @@ from kcli.connectors_view import contexts, logic, render
 from kcli.connectors_view.options import ConnOptions, parse_duration, resolve
 from kcli.errors import ConfigError, UsageError
 from kcli.rest_client import Response
+from tests.helpers import run_kcli_closed_stdout
 from tests.unit.test_rest_client import FakeWorker
 
 RUNNING = {"name": "c", "connector": {"state": "RUNNING", "worker_id": "w:1"},
@@ -109,6 +110,10 @@ def test_malformed_contexts_file(capsys: pytest.CaptureFixture[str], isolated: P
     (isolated / "contexts.yaml").write_text("contexts: [1, 2\n")
     code, _, err = kcli(capsys, "connectors", "list")
     assert code == 2 and err.startswith("kcli: error: cannot read contexts") and "contexts.yaml" in err
+    (isolated / "contexts.yaml").write_bytes(b"contexts: \xff\xfe\n")
+    code, _, err = kcli(capsys, "connectors", "list")
+    assert code == 2 and err.startswith("kcli: error: config file is not UTF-8") and "contexts.yaml" in err
+    assert err.count("\n") == 1
 
 
 def test_user_without_password_off_a_tty(capsys: pytest.CaptureFixture[str], fake: FakeWorker) -> None:
@@ -153,11 +158,12 @@ def test_status_404_and_unreachable(capsys: pytest.CaptureFixture[str], fake: Fa
                                                           "message": "No status found for connector x"})
     code, out, err = kcli(capsys, "connectors", "status", "x")
     assert (code, out) == (1, "")
-    assert err == "kcli: error: connector x not found (HTTP 404 404: No status found for connector x)\n"
+    assert err == f"kcli: error: connector x not found at {fake.url} (HTTP 404: No status found for connector x)\n"
     fake.routes[("GET", "/connectors/x/tasks/7/status")] = (404, {"error_code": 404,
                                                                   "message": "No status found for task x-7"})
     code, _, err = kcli(capsys, "connectors", "task-status", "x", "7")
-    assert code == 1 and err == "kcli: error: HTTP 404 404: No status found for task x-7\n"
+    assert code == 1 and err == (f"kcli: error: HTTP 404: No status found for task x-7 "
+                                 f"(GET {fake.url}/connectors/x/tasks/7/status)\n")
     code, _, err = kcli(capsys, "connectors", "status", "x", "--url", "http://127.0.0.1:9")
     assert code == 1 and "http://127.0.0.1:9 (connection refused)" in err
 
@@ -328,3 +334,35 @@ def test_apply_touches_only_what_changed(capsys: pytest.CaptureFixture[str], fak
     assert [(r["method"], r["path"]) for r in fake.requests[2:]] == [
         ("GET", "/connectors/new/config"), ("GET", "/connectors/same/config"), ("PUT", "/connectors/new/config")]
     assert fake.requests[-1]["body"] == {"name": "new", "connector.class": "Y"}
+
+
+@pytest.mark.parametrize(("args", "route", "body"), [
+    (("list",), ("GET", "/connectors"), "<html>It works!</html>"),
+    (("list",), ("GET", "/connectors"), 42),
+    (("status", "c"), ("GET", "/connectors/c/status"), ["not", "an", "object"]),
+])
+def test_a_server_that_is_not_a_worker_is_one_error_line(capsys: pytest.CaptureFixture[str], fake: FakeWorker,
+                                                         args: tuple[str, ...], route: tuple[str, str],
+                                                         body: Any) -> None:
+    fake.routes[route] = (200, body)
+    code, out, err = kcli(capsys, "connectors", *args, "-o", "text")
+    assert code == 1 and out == ""
+    assert err.startswith("kcli: error: ") and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("output", ["text", "table", "json"])
+def test_closed_stdout_ends_quietly(fake: FakeWorker, output: str) -> None:
+    """`kcli connectors list | head -1`: exit 0 and a silent stderr, whatever the format (rich included)."""
+    fake.routes[("GET", "/connectors")] = (200, [f"c{i}" for i in range(2000)])
+    code, err = run_kcli_closed_stdout(["connectors", "list", "-o", output])
+    assert (code, err) == (0, "")
+
+
+def test_offsets_file_that_is_not_text_is_one_error_line(capsys: pytest.CaptureFixture[str], fake: FakeWorker,
+                                                         tmp_path: Path) -> None:
+    binary = tmp_path / "offsets.json"
+    binary.write_bytes(b"\xd0\xff\x00binary")
+    code, out, err = kcli(capsys, "connectors", "offsets", "alter", "c", "-f", str(binary))
+    assert (code, out) == (2, "")
+    assert err.startswith("kcli: error: config file is not UTF-8 text") and f"({binary})" in err
+    assert err.count("\n") == 1

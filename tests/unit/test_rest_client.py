@@ -98,9 +98,9 @@ def test_error_body_becomes_one_line(fake: FakeWorker) -> None:
     client = ConnectClient([fake.url])
     with pytest.raises(RestError) as exc:
         client.get("nope")
-    assert exc.value.message == "HTTP 404 404: Connector nope not found"
+    assert exc.value.message == f"HTTP 404: Connector nope not found (GET {fake.url}/connectors/nope)"
     assert exc.value.exit_code == 1 and exc.value.status == 404
-    with pytest.raises(RestError, match=r"^HTTP 409 409: Connector a already exists$"):
+    with pytest.raises(RestError, match=r"^HTTP 409: Connector a already exists \(POST http://127.0.0.1:\d+/connectors\)$"):
         client.create("a", {"connector.class": "X"})
     assert fake.requests[-1]["body"] == {"name": "a", "config": {"connector.class": "X"}}
 
@@ -108,7 +108,7 @@ def test_error_body_becomes_one_line(fake: FakeWorker) -> None:
 def test_non_json_error_and_ok_404(fake: FakeWorker) -> None:
     fake.routes[("GET", "/")] = (502, "<html>Bad gateway</html>\nmore")
     client = ConnectClient([fake.url])
-    with pytest.raises(RestError, match=r"^HTTP 502 502: <html>Bad gateway</html>$"):
+    with pytest.raises(RestError, match=r"^HTTP 502: <html>Bad gateway</html> \(GET http://127.0.0.1:\d+/\)$"):
         client.info()
     assert client.config("missing", ok_404=True).body is None
 
@@ -192,3 +192,35 @@ def test_tls_cacert_insecure_and_client_cert(tmp_path: Path, monkeypatch: pytest
             ConnectClient([worker.url], cacert=str(tmp_path / "missing.pem")).info()
     finally:
         worker.close()
+
+
+def test_an_answer_that_is_not_json_names_the_url(fake: FakeWorker) -> None:
+    """A web server that is not a Connect worker (200 with HTML) is a one-line error, not a crash later."""
+    fake.routes[("GET", "/connectors")] = (200, "<html><body>It works!</body></html>")
+    client = ConnectClient([fake.url])
+    with pytest.raises(KcliError) as exc:
+        client.list()
+    assert exc.value.message == (f"the server at {fake.url}/connectors is not a Connect worker: it answered GET with "
+                                 "application/json, not JSON ('<html><body>It works!</body></html>')")
+    assert exc.value.exit_code == 1
+
+
+def test_error_code_differing_from_status_is_kept(fake: FakeWorker) -> None:
+    fake.routes[("GET", "/connectors/a")] = (500, {"error_code": 40001, "message": "odd"})
+    with pytest.raises(RestError, match=r"^HTTP 500 \(error code 40001\): odd \(GET http://.*/connectors/a\)$"):
+        ConnectClient([fake.url]).get("a")
+
+
+@pytest.mark.parametrize(("url", "why"), [("ftp://x", "scheme must be http or https"), ("http://", "no host"),
+                                          ("localhost:notaport", "Port could not be cast"),
+                                          ("http://a:99999", "Port out of range")])
+def test_a_malformed_url_is_an_input_error(url: str, why: str) -> None:
+    with pytest.raises(ConfigError) as exc:
+        ConnectClient([url])
+    assert exc.value.exit_code == 2
+    assert exc.value.message.startswith(f"invalid Connect URL '{url}': ") and why in exc.value.message
+
+
+def test_urls_are_normalised() -> None:
+    assert ConnectClient(["localhost:8083/", " https://h:1/base/ "]).urls == ["http://localhost:8083",
+                                                                             "https://h:1/base"]

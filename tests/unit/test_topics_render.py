@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kcli.cli.main import main
+from kcli.errors import UsageError
 from kcli.topics.actions import TopicArgs, parse_duration
 from kcli.topics.render import configs_text, describe_text, partition_line, topic_dict, topic_line
 from kcli.topics.service import ConfigItem, PartitionInfo, TopicInfo
@@ -54,7 +55,12 @@ def test_parse_duration() -> None:
     assert parse_duration(None) == 30.0
     assert parse_duration("1500ms") == 1.5
     assert parse_duration("5m") == 300
-    assert parse_duration("7") == 7
+    # bare numbers are milliseconds, as for every other kcli --timeout (kcli.durations)
+    assert parse_duration("7000") == 7
+    with pytest.raises(UsageError, match="--timeout"):
+        parse_duration("0s")
+    with pytest.raises(UsageError, match="--timeout expects a duration"):
+        parse_duration("soon")
 
 
 def test_fill_from_parent() -> None:
@@ -74,7 +80,7 @@ def test_fill_from_parent() -> None:
     (["topics", "--describe", "--topics-with-overrides", "--under-replicated-partitions"], "can't be used"),
     (["topics", "--create", "--topic", "x", "--replica-assignment", "1", "--partitions", "1"], "replica-assignment"),
     (["topics", "--create", "--topic", "x", "--config", "oops"], "key=val"),
-    (["topics", "--list", "--timeout", "soon"], "invalid --timeout"),
+    (["topics", "--list", "--timeout", "soon"], "--timeout expects a duration"),
     (["topics", "--list", "--topic", "(x"], "invalid regex"),
     (["topics", "--list", "list"], "cannot be combined"),
 ])
