@@ -42,3 +42,8 @@ def setup_logging(level: str | None = None) -> None:
     root.setLevel(python_level(level))
     for noisy in ("uvicorn.access", "kafka", "urllib3"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+def logging_configured() -> bool:
+    """True once setup_logging() installed kcli's log4j-layout handler on the root logger."""
+    return any(isinstance(h.formatter, Log4jFormatter) for h in logging.getLogger().handlers)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from kcli.clients.translate import RENAMED, to_librdkafka
 from kcli.errors import ConfigError
+from kcli.logs import debug_enabled, logging_configured
 
 _NO_SUCH_KEY = re.compile(r'No such configuration property: "([^"]+)"')
 _BAD_VALUE = re.compile(r'(?:Invalid value|Expected) .*?for configuration property "([^"]+)"')
@@ -42,6 +45,8 @@ def _build(cls: Any, config: Mapping[str, str], **kwargs: Any) -> Any:
 
     conf: dict[str, Any] = dict(to_librdkafka(config))
     conf.update(kwargs)
+    if "log_level" not in conf and "logger" not in conf:
+        conf.update(_librdkafka_logging())
     try:
         return cls(conf)
     except (KafkaException, ValueError, TypeError) as exc:
@@ -56,6 +61,17 @@ def _build(cls: Any, config: Mapping[str, str], **kwargs: Any) -> Any:
         if m:
             raise ConfigError(f"{text} (key '{m.group(1)}')") from None
         raise ConfigError(f"invalid client configuration: {text}") from None
+
+
+def _librdkafka_logging() -> dict[str, Any]:
+    """Where librdkafka's own log lines go: nowhere by default (errors reach the user through the
+    command's one-line error), through kcli's log4j layout where a command set up logging (the
+    Connect worker), and raw on stderr with --debug or --log-level DEBUG/TRACE."""
+    if debug_enabled() or os.environ.get("KCLI_LOG_LEVEL", "").upper() in ("DEBUG", "TRACE"):
+        return {}
+    if logging_configured():
+        return {"logger": logging.getLogger("librdkafka")}
+    return {"log_level": 0}
 
 
 def make_admin(config: Mapping[str, str], **kwargs: Any) -> Any:
