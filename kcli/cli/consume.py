@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from kcli.clients import ClientOptions, client_options
-from kcli.console.spelling import Renamed, resolve_spellings
+from kcli.console.spelling import Renamed, resolve_client_spellings
 from kcli.errors import KafkaOperationError, UsageError
 
 PAIRS = (
@@ -102,10 +102,7 @@ def _consumer_config(client: ClientOptions, group: str | None, from_beginning: b
 @client_options(property_flag=None)
 def command(client: ClientOptions, **params: Any) -> None:
     """Read records from a topic and print them (kafka-console-consumer.sh)."""
-    params["command_config_new"] = client.command_config
-    chosen = resolve_spellings(params, PAIRS)
-    client = ClientOptions(client.bootstrap_server, tuple(chosen["command_config_new"] or ()),
-                           (*client.properties, *(chosen["command_property"] or ())))
+    client, chosen = resolve_client_spellings(client, params, PAIRS)
     topic, include, partition = params["topic"], params["include"], params["partition"]
     if bool(topic) == bool(include):
         raise UsageError("exactly one of --topic or --include is required")

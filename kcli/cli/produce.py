@@ -10,7 +10,7 @@ from typing import Any, BinaryIO
 import click
 
 from kcli.clients import ClientOptions, client_options
-from kcli.console.spelling import Renamed, resolve_spellings
+from kcli.console.spelling import Renamed, resolve_client_spellings
 from kcli.errors import KafkaOperationError, UsageError
 
 PAIRS = (
@@ -116,10 +116,7 @@ def command(client: ClientOptions, **params: Any) -> None:
     from kcli.config import load_files, merge, parse_assignments
     from kcli.console.reader import LineReader
 
-    params["command_config_new"] = client.command_config
-    chosen = resolve_spellings(params, PAIRS)
-    client = ClientOptions(client.bootstrap_server, tuple(chosen["command_config_new"] or ()),
-                           (*client.properties, *(chosen["command_property"] or ())))
+    client, chosen = resolve_client_spellings(client, params, PAIRS)
     if params["line_reader"] and params["line_reader"].strip() not in LINE_READERS:
         raise UsageError(f"unknown line reader '{params['line_reader']}' (kcli has LineMessageReader; "
                          "use --input json for structured input)")

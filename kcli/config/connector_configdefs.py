@@ -8,7 +8,6 @@ Per-alias keys (`transforms.<a>.*`, `predicates.<p>.*`, `topic.creation.<g>.*`) 
 from __future__ import annotations
 
 import importlib
-import re
 from typing import Any, NamedTuple
 
 from kcli.config.configdef import (
@@ -26,6 +25,7 @@ from kcli.config.configdef import (
     Width,
     _java_str,
 )
+from kcli.config.validators import RegexValidator
 from kcli.connect.errors import ConfigException
 
 
@@ -114,19 +114,6 @@ class _UniqueAliases(Validator):
 
     def __str__(self) -> str:
         return f"non-null string, unique {self.kind} aliases"
-
-
-class _RegexValidator(Validator):
-    def ensure_valid(self, name: str, value: Any) -> None:
-        if value is None:
-            return
-        try:
-            re.compile(value)
-        except re.error as e:
-            raise ConfigException(name, value, f"Invalid regex: {e}") from None
-
-    def __str__(self) -> str:
-        return "valid regex"
 
 
 class _NullOrAtLeastZero(Validator):
@@ -300,7 +287,7 @@ SINK_KEYS: tuple[_Key, ...] = (
          None,
          'List of topics to consume, separated by commas'),
     _Key('topics.regex', Type.STRING, '',
-         _RegexValidator(),
+         RegexValidator(),
          Importance.HIGH, 'Common', 4, Width.LONG, 'Topics regex',
          None,
          ('Regular expression giving topics to consume. Under the hood, the regex is compiled to a '

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -150,6 +151,21 @@ class NonNullValidator(Validator):
 
     def __str__(self) -> str:
         return "non-null string"
+
+
+class RegexValidator(Validator):
+    """A regular expression that compiles (null passes)."""
+
+    def ensure_valid(self, name: str, value: Any) -> None:
+        if value is None:
+            return
+        try:
+            re.compile(value)
+        except re.error as e:
+            raise ConfigException(name, value, f"Invalid regex: {e}") from None
+
+    def __str__(self) -> str:
+        return "valid regex"
 
 
 class LambdaValidator(Validator):

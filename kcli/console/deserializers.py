@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
 import struct
 import uuid
 from collections.abc import Callable
-from decimal import Decimal
 
+from kcli.connect.java_numbers import java_double_str as java_float_str
 from kcli.errors import UsageError
 
 Deserializer = Callable[[bytes], bytes]
@@ -17,35 +16,6 @@ PACKAGE = "org.apache.kafka.common.serialization."
 
 class DeserializationError(Exception):
     """The bytes of one record cannot be read by the chosen deserializer."""
-
-
-def java_float_str(x: float, single: bool = False) -> str:
-    """Render a float the way Java's Double.toString / Float.toString do (1.0, 1.0E10, NaN, -Infinity)."""
-    if math.isnan(x):
-        return "NaN"
-    if math.isinf(x):
-        return "Infinity" if x > 0 else "-Infinity"
-    if x == 0:
-        return "-0.0" if math.copysign(1.0, x) < 0 else "0.0"
-    text = repr(x)
-    if single:  # the shortest decimal that reads back as the same 32-bit float
-        for digits in range(1, 10):
-            candidate = f"{x:.{digits}g}"
-            if struct.unpack(">f", struct.pack(">f", float(candidate)))[0] == x:
-                text = candidate
-                break
-    sign, digit_tuple, exp = Decimal(text).as_tuple()
-    digits = "".join(map(str, digit_tuple)).rstrip("0") or "0"
-    exp10 = len("".join(map(str, digit_tuple))) - 1 + int(exp)
-    prefix = "-" if sign else ""
-    if -3 <= exp10 < 7:
-        if exp10 >= 0:
-            whole = digits[: exp10 + 1].ljust(exp10 + 1, "0")
-            frac = digits[exp10 + 1:] or "0"
-        else:
-            whole, frac = "0", "0" * (-exp10 - 1) + digits
-        return f"{prefix}{whole}.{frac}"
-    return f"{prefix}{digits[0]}.{digits[1:] or '0'}E{exp10}"
 
 
 def _sized(name: str, size: int, fmt: str, render: Callable[[object], str]) -> Deserializer:

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from kcli.clients import ClientOptions
 from kcli.errors import UsageError
 
 
@@ -42,3 +43,14 @@ def resolve_spellings(params: Mapping[str, Any], pairs: Sequence[Renamed]) -> di
         else:
             out[pair.new_param] = new_value
     return out
+
+
+def resolve_client_spellings(client: ClientOptions, params: dict[str, Any],
+                             pairs: Sequence[Renamed]) -> tuple[ClientOptions, dict[str, Any]]:
+    """Resolve the spellings of a console command (`pairs` must rename `command_config_new` and
+    `command_property`) and fold the chosen --command-config/--command-property into the client options."""
+    params["command_config_new"] = client.command_config
+    chosen = resolve_spellings(params, pairs)
+    client = ClientOptions(client.bootstrap_server, tuple(chosen["command_config_new"] or ()),
+                           (*client.properties, *(chosen["command_property"] or ())))
+    return client, chosen

@@ -24,13 +24,7 @@ from tests.integration.test_connect_standalone_support import (
 
 def _start(tmp_path: Path, bootstrap: str, files: list[Path], port: int, name: str = "file-source-connector",
            log: str = "worker.log") -> WorkerProcess:
-    worker = WorkerProcess([str(f) for f in files], port, tmp_path / log)
-    try:
-        worker.wait_running(name)
-    except BaseException:
-        worker.stop(signal.SIGKILL)
-        raise
-    return worker
+    return WorkerProcess.start_running(files, port, tmp_path / log, name)
 
 
 def test_tutorial_end_to_end(tmp_path: Path, bootstrap: str, topic_name: str) -> None:

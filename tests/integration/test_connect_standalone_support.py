@@ -92,6 +92,18 @@ class WorkerProcess:
         self._log_file = open(log, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(cmd, stdout=self._log_file, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
 
+    @classmethod
+    def start_running(cls, files: list[Path], port: int, log: Path, name: str = "file-source-connector",
+                      apache: bool = False, timeout: float = 60) -> WorkerProcess:
+        """Start a worker on `files` and wait until connector `name` runs; SIGKILL it if it never does."""
+        worker = cls([str(f) for f in files], port, log, apache=apache)
+        try:
+            worker.wait_running(name, timeout=timeout)
+        except BaseException:
+            worker.stop(signal.SIGKILL)
+            raise
+        return worker
+
     @property
     def url(self) -> str:
         return f"http://localhost:{self.port}"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -57,8 +59,23 @@ def consume(bootstrap: str, topic: str, *args: str, input: str | None = None) ->
     return run_kcli(["consume", "--bootstrap-server", bootstrap, "--topic", topic, *args], input=input)
 
 
-def start_kcli(args: list[str], **kwargs: Any) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "kcli", *args], cwd=ROOT, **kwargs)
+@contextlib.contextmanager
+def running_kcli(args: list[str], **kwargs: Any) -> Iterator[subprocess.Popen]:
+    """Start `python -m kcli ARGS`; kill it on the way out if it is still running."""
+    proc = subprocess.Popen([sys.executable, "-m", "kcli", *args], cwd=ROOT, **kwargs)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def interrupt(proc: subprocess.Popen) -> bytes:
+    """Ctrl-C the process and wait for it to end; returns its stderr."""
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    return err
 
 
 @pytest.fixture
@@ -97,18 +114,12 @@ def test_closed_stdout_ends_quietly(bootstrap: str, topic_name: str) -> None:
 
 
 def test_sigint_exits_zero_with_total(bootstrap: str, ten: str) -> None:
-    proc = start_kcli(["consume", "--bootstrap-server", bootstrap, "--topic", ten, "--from-beginning"],
-                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
+    with running_kcli(["consume", "--bootstrap-server", bootstrap, "--topic", ten, "--from-beginning"],
+                      stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
         assert proc.stdout is not None
         lines = [proc.stdout.readline() for _ in range(10)]
         assert lines[-1] == b"v9\n"
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        err = interrupt(proc)
     assert proc.returncode == 0, err
     assert b"Processed a total of 10 messages" in err and b"Traceback" not in err
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import array
 import fcntl
-import signal
 import subprocess
 import termios
 from typing import Any
 
 from tests.helpers import run_kcli, wait_for
-from tests.integration.test_consume import create_topic, read_raw, start_kcli
+from tests.integration.test_consume import create_topic, interrupt, read_raw, running_kcli
 
 
 def _unread(pipe: Any) -> int:
@@ -97,20 +96,14 @@ def test_usage_errors(bootstrap: str, topic_name: str) -> None:
 
 def test_sigint_flushes_what_was_read(bootstrap: str, topic_name: str) -> None:
     create_topic(bootstrap, topic_name)
-    proc = start_kcli(["produce", "--bootstrap-server", bootstrap, "--topic", topic_name, "--linger-ms", "5000"],
-                      stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
+    with running_kcli(["produce", "--bootstrap-server", bootstrap, "--topic", topic_name, "--linger-ms", "5000"],
+                      stdin=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
         assert proc.stdin is not None
         proc.stdin.write(b"a\nb\nc\n")
         proc.stdin.flush()
         # linger.ms=5000 keeps the records in kcli's queue; Ctrl-C must still deliver them.
         wait_for(lambda: _unread(proc.stdin) == 0, message="kcli to read its stdin")
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        err = interrupt(proc)
     assert proc.returncode == 0, err
     assert b"Traceback" not in err
     assert [m.value() for m in read_raw(bootstrap, topic_name, 3)] == [b"a", b"b", b"c"]

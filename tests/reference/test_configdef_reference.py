@@ -10,7 +10,6 @@ plugins its scanner found, kcli the converters it ships.
 from __future__ import annotations
 
 import json
-import subprocess
 from typing import Any
 
 import pytest
@@ -21,6 +20,7 @@ from kcli.config.configdef import (
     source_connector_config_def,
     validation_result,
 )
+from tests.java_ref import compile_java
 
 pytestmark = [pytest.mark.java, pytest.mark.slow]
 
@@ -92,17 +92,9 @@ def kcli_result(kind: str, props: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def java_results(kafka_libs: str, tmp_path_factory: pytest.TempPathFactory) -> list[Any]:
-    work = tmp_path_factory.mktemp("configref")
-    (work / "ConfigRef.java").write_text(JAVA)
-    cp = f"{kafka_libs}/*"
-    subprocess.run(["javac", "-nowarn", "-cp", cp, "-d", str(work), str(work / "ConfigRef.java")], check=True,
-                   capture_output=True, timeout=180)
+    program = compile_java(tmp_path_factory, "configref", "ConfigRef", JAVA, kafka_libs)
     stdin = "".join(f"{kind}\t{props if isinstance(props, str) else json.dumps(props)}\n" for kind, props in CASES)
-    proc = subprocess.run(["java", "-cp", f"{work}:{cp}", "ConfigRef"], input=stdin, capture_output=True, text=True,
-                          timeout=180)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    lines = proc.stdout.splitlines()
-    assert len(lines) == len(CASES), proc.stdout + proc.stderr[-3000:]
+    lines = program.run_lines(stdin, len(CASES))
     return [_normalise(json.loads(line)) for line in lines]
 
 

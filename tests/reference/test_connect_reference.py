@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
 
 import pytest
@@ -18,13 +17,7 @@ from tests.integration.test_connect_standalone_support import (
 
 
 def _run(tmp_path: Path, files: list[Path], port: int, log: str, apache: bool) -> WorkerProcess:
-    worker = WorkerProcess([str(f) for f in files], port, tmp_path / log, apache=apache)
-    try:
-        worker.wait_running("file-source-connector", timeout=120)
-    except BaseException:
-        worker.stop(signal.SIGKILL)
-        raise
-    return worker
+    return WorkerProcess.start_running(files, port, tmp_path / log, apache=apache, timeout=120)
 
 
 @pytest.mark.slow

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
 
 import pytest
 
 from kcli.connect.api.data import DataException, Schema
 from kcli.connect.converters import JsonConverter, SimpleHeaderConverter
+from tests.java_ref import compile_java
 
 pytestmark = [pytest.mark.java, pytest.mark.slow]
 
@@ -164,22 +164,13 @@ def kcli_output(config: dict[str, str], text: str) -> str:
 
 @pytest.fixture(scope="module")
 def java_outputs(kafka_libs: str, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    work = tmp_path_factory.mktemp("jsonref")
-    (work / "JsonRef.java").write_text(JAVA)
-    cp = f"{kafka_libs}/*"
-    subprocess.run(["javac", "-cp", cp, "-d", str(work), str(work / "JsonRef.java")], check=True,
-                   capture_output=True, timeout=180)
+    program = compile_java(tmp_path_factory, "jsonref", "JsonRef", JAVA, kafka_libs)
     lines = []
     for config, text in CASES:
         special = text.startswith(("special:", "header:")) or text == "null"
         encoded = text if special else base64.b64encode(text.encode()).decode()
         lines.append(json.dumps(config) + "\t" + encoded)
-    proc = subprocess.run(["java", "-cp", f"{work}:{cp}", "JsonRef"], input="\n".join(lines) + "\n",
-                          capture_output=True, text=True, timeout=180)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    out = proc.stdout.splitlines()
-    assert len(out) == len(CASES), proc.stdout + proc.stderr[-3000:]
-    return out
+    return program.run_lines("\n".join(lines) + "\n", len(CASES))
 
 
 def _show(result: str) -> str:

@@ -7,7 +7,6 @@ FileOffsetBackingStore does, and reads any such file back, printing its entries.
 from __future__ import annotations
 
 import base64
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from kcli.connect.storage.offset_file_format import (
     read_offsets_file,
     write_offsets_file,
 )
+from tests.java_ref import compile_java
 
 pytestmark = [pytest.mark.java, pytest.mark.slow]
 
@@ -102,10 +102,8 @@ def _parse_java_dump(text: str) -> dict[str, tuple[str, dict[bytes, bytes | None
 @pytest.fixture(scope="module")
 def java_round(kafka_libs: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """Java writes two files, then (in the same JVM) reads the files kcli wrote."""
-    work = tmp_path_factory.mktemp("offsetsref")
-    (work / "OffsetsRef.java").write_text(JAVA)
-    subprocess.run(["javac", "-d", str(work), str(work / "OffsetsRef.java")], check=True, capture_output=True,
-                   timeout=180)
+    program = compile_java(tmp_path_factory, "offsetsref", "OffsetsRef", JAVA)
+    work = program.work
     kcli_small, kcli_many, kcli_empty = work / "kcli-small", work / "kcli-many", work / "kcli-empty"
     write_offsets_file(kcli_small, ENTRIES)
     write_offsets_file(kcli_many, MANY)
@@ -115,9 +113,7 @@ def java_round(kafka_libs: str, tmp_path_factory: pytest.TempPathFactory) -> dic
     args = (_write_args(java_small, ENTRIES) + _write_args(java_many, MANY) + _write_args(java_empty, {})
             + _write_args(java_one, ONE)
             + ["read", str(kcli_small), "read", str(kcli_many), "read", str(kcli_empty)])
-    proc = subprocess.run(["java", "-cp", str(work), "OffsetsRef", *args], capture_output=True, text=True,
-                          timeout=180)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    proc = program.run(args)
     return {"java_read": _parse_java_dump(proc.stdout), "java_small": java_small, "java_many": java_many,
             "java_empty": java_empty, "java_one": java_one, "kcli_small": kcli_small, "kcli_many": kcli_many,
             "kcli_empty": kcli_empty}

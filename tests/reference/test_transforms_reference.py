@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
 from typing import Any
 
 import pytest
@@ -21,6 +20,7 @@ from kcli.connect.converters import JsonConverter
 from kcli.connect.converters.values import convert_to_string
 from kcli.connect.errors import ConnectError
 from kcli.connect.transforms import TRANSFORM_ALIASES
+from tests.java_ref import compile_java
 
 pytestmark = [pytest.mark.java, pytest.mark.slow]
 
@@ -176,11 +176,7 @@ def kcli_output(cls: str, config: dict[str, str], topic: str, key: Any, value: A
 
 @pytest.fixture(scope="module")
 def java_outputs(kafka_libs: str, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    work = tmp_path_factory.mktemp("transformref")
-    (work / "TransformRef.java").write_text(JAVA)
-    cp = f"{kafka_libs}/*"
-    subprocess.run(["javac", "-nowarn", "-cp", cp, "-d", str(work), str(work / "TransformRef.java")], check=True,
-                   capture_output=True, timeout=180)
+    program = compile_java(tmp_path_factory, "transformref", "TransformRef", JAVA, kafka_libs)
 
     def b64(doc: Any) -> str:
         data = _envelope(doc)
@@ -188,12 +184,7 @@ def java_outputs(kafka_libs: str, tmp_path_factory: pytest.TempPathFactory) -> l
 
     stdin = "".join(f"{cls}\t{json.dumps(cfg)}\t{topic}\t{b64(k)}\t{b64(v)}\t{'-' if ts is None else ts}\n"
                     for cls, cfg, topic, k, v, ts in CASES)
-    proc = subprocess.run(["java", "-cp", f"{work}:{cp}", "TransformRef"], input=stdin, capture_output=True,
-                          text=True, timeout=180)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    lines = proc.stdout.splitlines()
-    assert len(lines) == len(CASES), proc.stdout + proc.stderr[-3000:]
-    return lines
+    return program.run_lines(stdin, len(CASES))
 
 
 def _canonical(encoded: str) -> str:

@@ -14,17 +14,11 @@ import pytest
 
 from kcli.connect.rest import create_app
 from tests.helpers import ROOT
+from tests.unit import test_rest_app
 from tests.unit.test_rest_app import SOURCE, FakeHerder, TestClient, _create, _keys
 
-
-@pytest.fixture
-def herder() -> FakeHerder:
-    return FakeHerder()
-
-
-@pytest.fixture
-def client(herder: FakeHerder) -> TestClient:
-    return TestClient(create_app(herder, {}), raise_server_exceptions=False)
+herder = test_rest_app.herder  # the fixtures of test_rest_app, shared
+client = test_rest_app.client
 
 
 # -- HTTP rules (Jetty/Jersey's) ---------------------------------------------------------------

@@ -25,11 +25,9 @@ def _group(cfg: dict[str, str]) -> str:
 
 
 def _admin(herder: Any, cfg: dict[str, str]) -> Any:
-    from kcli.clients import make_admin
-    from kcli.connect.runtime.clients import admin_config, librdkafka_extras
+    from kcli.connect.runtime.clients import admin_config, new_admin
 
-    conf = admin_config(herder.config, cfg)
-    return make_admin(conf, **librdkafka_extras(conf))
+    return new_admin(admin_config(herder.config, cfg))
 
 
 def connector_offsets(herder: Any, cfg: dict[str, str]) -> dict[str, Any]:

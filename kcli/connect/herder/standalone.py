@@ -52,12 +52,10 @@ class StandaloneHerder(StatusRecorder, Herder):
         log.info("Herder started")
 
     def _lookup_cluster_id(self) -> str | None:
-        from kcli.clients import make_admin
-        from kcli.connect.runtime.clients import admin_config, librdkafka_extras
+        from kcli.connect.runtime.clients import admin_config, new_admin
 
-        conf = admin_config(self.config)
         try:
-            md = make_admin(conf, **librdkafka_extras(conf)).list_topics(timeout=15)
+            md = new_admin(admin_config(self.config)).list_topics(timeout=15)
             return md.cluster_id
         except Exception as exc:
             raise ConnectError(f"Failed to connect to and describe Kafka cluster at "
@@ -168,10 +166,8 @@ class StandaloneHerder(StatusRecorder, Herder):
         self.worker.stop_connector(name)
 
     def _start_connector(self, name: str) -> None:
-        cfg = self._resolved(self._require(name))
-        target = self.configs.target_state(name) or STARTED
-        ok = self.worker.start_connector(name, cfg, self, target)
-        if ok and target != STOPPED:
+        ok = self._start_connector_only(name)
+        if ok and self.configs.target_state(name) != STOPPED:
             self._update_tasks(name)
         else:
             self.configs.put_task_configs(name, [])

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kcli.config.configdef import CompositeValidator, ConfigDef, Importance, NonEmptyString, Type
-from kcli.connect.transforms.simple import RegexValidator
+from kcli.config.validators import RegexValidator
 
 
 class Predicate:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Mapping
+from typing import Any
 
 from kcli.connect.worker_config import WorkerConfig
 
@@ -86,3 +87,24 @@ def librdkafka_extras(java: Mapping[str, str]) -> dict[str, object]:
     if java.get("delivery.timeout.ms") == "2147483647":
         out["delivery.timeout.ms"] = 0  # librdkafka: 0 = infinite
     return out
+
+
+def new_admin(java: Mapping[str, str]) -> Any:
+    """An admin client from a Java-style config, with the librdkafka extras."""
+    from kcli.clients import make_admin
+
+    return make_admin(java, **librdkafka_extras(java))
+
+
+def new_producer(java: Mapping[str, str]) -> Any:
+    """A producer from a Java-style config, with the librdkafka extras."""
+    from kcli.clients import make_producer
+
+    return make_producer(java, **librdkafka_extras(java))
+
+
+def new_consumer(java: Mapping[str, str]) -> Any:
+    """A consumer from a Java-style config, with the librdkafka extras."""
+    from kcli.clients import make_consumer
+
+    return make_consumer(java, **librdkafka_extras(java))

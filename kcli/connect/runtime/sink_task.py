@@ -10,7 +10,7 @@ from kcli.connect.api.context import SinkTaskContext
 from kcli.connect.api.records import Header, SinkRecord, TopicPartition
 from kcli.connect.api.task import RetriableException, SinkTask
 from kcli.connect.errors import ConnectError
-from kcli.connect.runtime.task_base import TaskStatusListener, WorkerTask
+from kcli.connect.runtime.task_base import PipelineTask, TaskStatusListener
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def topic_regex(java_regex: str) -> str:
     return "^" + body + ("" if body.endswith("$") else "$")
 
 
-class WorkerSinkTask(WorkerTask):
+class WorkerSinkTask(PipelineTask):
     """Runs a SinkTask; offsets are committed only for records the task has flushed."""
 
     def __init__(self, connector: str, task_id: int, task: SinkTask, task_config: dict[str, str],
@@ -76,18 +76,13 @@ class WorkerSinkTask(WorkerTask):
                  flush_interval_ms: int, flush_timeout_ms: int, max_poll_records: int = 500,
                  topic_tracking: bool = True, error_handling: tuple[bool, bool] = (False, False),
                  dlq: Any = None) -> None:
-        super().__init__(connector, task_id, task, task_config, listener, target_state)
+        super().__init__(connector, task_id, task, task_config, listener, target_state, key_converter=key_converter,
+                         value_converter=value_converter, header_converter=header_converter, transforms=transforms,
+                         flush_interval_ms=flush_interval_ms, flush_timeout_ms=flush_timeout_ms,
+                         topic_tracking=topic_tracking, error_handling=error_handling)
         self._consumer_factory = consumer_factory
         self._consumer: Any = None
-        self._key_converter = key_converter
-        self._value_converter = value_converter
-        self._header_converter = header_converter
-        self._transforms = transforms
-        self._flush_interval = flush_interval_ms / 1000.0
-        self._flush_timeout = flush_timeout_ms / 1000.0
         self._max_poll = max_poll_records
-        self._topic_tracking = topic_tracking
-        self._topics: set[str] = set()
         self.assignment: set[TopicPartition] = set()
         self.current: dict[TopicPartition, int] = {}  # offset after the last record handed to put()
         self.committed: dict[TopicPartition, int] = {}
@@ -99,9 +94,7 @@ class WorkerSinkTask(WorkerTask):
         self.records_put = 0
         self._closed = False
         self._warned: set[int] = set()
-        self._tolerate, self._log_errors = error_handling
         self._dlq = dlq
-        self.records_skipped = 0
 
     def initialize(self) -> None:
         topics = [t.strip() for t in self.task_config.get("topics", "").split(",") if t.strip()]
@@ -121,10 +114,7 @@ class WorkerSinkTask(WorkerTask):
         self.assignment.update(tps)
         log.info("%s Partitions assigned: %s", self, ", ".join(f"{t}-{p}" for t, p in tps))
         self.task.open(tps)
-        if self._topic_tracking:
-            for topic in {tp.topic for tp in tps} - self._topics:
-                self._topics.add(topic)
-                self.listener.on_topic(self.connector, topic)
+        self.track_topics(tp.topic for tp in tps)
         if self.paused:
             consumer.pause(partitions)
 

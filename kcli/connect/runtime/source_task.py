@@ -12,7 +12,7 @@ from kcli.connect.api.context import SourceTaskContext
 from kcli.connect.api.records import RecordMetadata, SourceRecord
 from kcli.connect.api.task import SourceTask
 from kcli.connect.errors import ConnectError
-from kcli.connect.runtime.task_base import TaskStatusListener, WorkerTask
+from kcli.connect.runtime.task_base import PipelineTask, TaskStatusListener
 from kcli.connect.storage.offset_store import OffsetStore, StoreOffsetReader, canonical
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def fast_converter(converter: Any) -> Any:
     return string_convert
 
 
-class WorkerSourceTask(WorkerTask):
+class WorkerSourceTask(PipelineTask):
     """Runs a SourceTask (Apache's WorkerSourceTask, without exactly-once)."""
 
     def __init__(self, connector: str, task_id: int, task: SourceTask, task_config: dict[str, str],
@@ -79,27 +79,20 @@ class WorkerSourceTask(WorkerTask):
                  offset_store: OffsetStore, flush_interval_ms: int, flush_timeout_ms: int,
                  topic_tracking: bool = True, error_handling: tuple[bool, bool] = (False, False),
                  topic_creator: Any = None) -> None:
-        super().__init__(connector, task_id, task, task_config, listener, target_state)
+        super().__init__(connector, task_id, task, task_config, listener, target_state, key_converter=key_converter,
+                         value_converter=value_converter, header_converter=header_converter, transforms=transforms,
+                         flush_interval_ms=flush_interval_ms, flush_timeout_ms=flush_timeout_ms,
+                         topic_tracking=topic_tracking, error_handling=error_handling)
         self._producer_factory = producer_factory
         self._producer: Any = None
-        self._key_converter = key_converter
-        self._value_converter = value_converter
-        self._header_converter = header_converter
-        self._transforms = transforms
         self._offset_store = offset_store
-        self._flush_interval = flush_interval_ms / 1000.0
-        self._flush_timeout = flush_timeout_ms / 1000.0
-        self._topic_tracking = topic_tracking
         self._batches: deque[_Batch] = deque()
         self._pending: dict[str, tuple[Any, Any]] = {}  # acked offsets not yet written
         self._commit_lock = threading.Lock()
-        self._topics: set[str] = set()
         self._wants_commit_record = type(task).commit_record is not SourceTask.commit_record
         self._key_convert = fast_converter(key_converter)
         self._value_convert = fast_converter(value_converter)
         self.records_sent = 0
-        self.records_skipped = 0
-        self._tolerate, self._log_errors = error_handling
         self._topic_creator = topic_creator
 
     def initialize(self) -> None:
@@ -117,15 +110,12 @@ class WorkerSourceTask(WorkerTask):
             if self.paused:
                 self.await_unpause(0.5)
                 producer.poll(0)
-                if time.monotonic() >= next_commit:
-                    self.commit_offsets()
-                    next_commit = time.monotonic() + self._flush_interval
-                continue
-            records = self.task.poll()
-            if records:
-                self._send(records)
-            producer.poll(0)
-            self._check_errors()
+            else:
+                records = self.task.poll()
+                if records:
+                    self._send(records)
+                producer.poll(0)
+                self._check_errors()
             if time.monotonic() >= next_commit:
                 self.commit_offsets()
                 next_commit = time.monotonic() + self._flush_interval
@@ -150,8 +140,9 @@ class WorkerSourceTask(WorkerTask):
                 canon = canonical(sp) if sp is not None else ""
             if sp is not None:
                 offsets[canon] = (sp, r.source_offset)
+        topics = {r.topic for r in records}
         if self._topic_creator is not None:
-            for topic in {r.topic for r in records}:
+            for topic in topics:
                 self._topic_creator.ensure(topic)
         batch = _Batch(len(records), offsets)
         self._batches.append(batch)
@@ -199,10 +190,7 @@ class WorkerSourceTask(WorkerTask):
                     if self.stopping and batch.error is not None:
                         raise ConnectError(f"Unrecoverable exception from producer: {batch.error}") from None
         self.records_sent += len(records)
-        if self._topic_tracking:
-            for topic in {r.topic for r in records} - self._topics:
-                self._topics.add(topic)
-                self.listener.on_topic(self.connector, topic)
+        self.track_topics(topics)
 
     def _record_callback(self, batch: _Batch, record: SourceRecord) -> Any:
         task = self.task

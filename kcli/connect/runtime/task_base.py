@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import traceback
+from collections.abc import Iterable
 from typing import Any, Protocol
 
 from kcli.connect.storage.config_store import PAUSED, STARTED, STOPPED
@@ -132,4 +133,32 @@ class WorkerTask:
             log.warning("%s Exception while stopping the task", self, exc_info=exc)
 
 
-__all__ = ["PAUSED", "STARTED", "STOPPED", "TaskStatusListener", "WorkerTask", "format_trace"]
+
+class PipelineTask(WorkerTask):
+    """The state sink and source tasks share: converters, transforms, flush timing, topic tracking, errors."""
+
+    def __init__(self, connector: str, task_id: int, task: Any, task_config: dict[str, str],
+                 listener: TaskStatusListener, target_state: str, *, key_converter: Any, value_converter: Any,
+                 header_converter: Any, transforms: Any, flush_interval_ms: int, flush_timeout_ms: int,
+                 topic_tracking: bool, error_handling: tuple[bool, bool]) -> None:
+        super().__init__(connector, task_id, task, task_config, listener, target_state)
+        self._key_converter = key_converter
+        self._value_converter = value_converter
+        self._header_converter = header_converter
+        self._transforms = transforms
+        self._flush_interval = flush_interval_ms / 1000.0
+        self._flush_timeout = flush_timeout_ms / 1000.0
+        self._topic_tracking = topic_tracking
+        self._topics: set[str] = set()
+        self._tolerate, self._log_errors = error_handling
+        self.records_skipped = 0
+
+    def track_topics(self, topics: Iterable[str]) -> None:
+        """Report each topic the task uses for the first time (topic.tracking.enable)."""
+        if self._topic_tracking:
+            for topic in set(topics) - self._topics:
+                self._topics.add(topic)
+                self.listener.on_topic(self.connector, topic)
+
+
+__all__ = ["PAUSED", "STARTED", "STOPPED", "PipelineTask", "TaskStatusListener", "WorkerTask", "format_trace"]

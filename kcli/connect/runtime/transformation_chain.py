@@ -16,6 +16,18 @@ def _sub(config: Mapping[str, str], prefix: str) -> dict[str, str]:
     return {k[len(prefix):]: v for k, v in config.items() if k.startswith(prefix)}
 
 
+def _configured(config: Mapping[str, str], plugins: Any, group: str, alias: str, kind: str,
+                own_keys: tuple[str, ...] = ()) -> tuple[Any, dict[str, str]]:
+    """The configured plugin `<group>.<alias>.type`, and all of its `<group>.<alias>.` settings."""
+    sub = _sub(config, f"{group}.{alias}.")
+    if not sub.get("type"):
+        raise BadRequestError(f"Missing required configuration \"{group}.{alias}.type\"")
+    _, _, cls = plugins.resolve(sub["type"], (kind,))
+    plugin = cls()
+    plugin.configure({k: v for k, v in sub.items() if k != "type" and k not in own_keys})
+    return plugin, sub
+
+
 class TransformationChain:
     """Transforms with their optional predicates; apply() returns the record or None (dropped)."""
 
@@ -27,23 +39,12 @@ class TransformationChain:
         aliases = _list(config.get("transforms"))
         if not aliases:
             return None
-        predicates: dict[str, Any] = {}
-        for alias in _list(config.get("predicates")):
-            sub = _sub(config, f"predicates.{alias}.")
-            if not sub.get("type"):
-                raise BadRequestError(f"Missing required configuration \"predicates.{alias}.type\"")
-            _, _, pcls = plugins.resolve(sub["type"], ("predicate",))
-            pred = pcls()
-            pred.configure({k: v for k, v in sub.items() if k != "type"})
-            predicates[alias] = pred
+        predicates = {alias: _configured(config, plugins, "predicates", alias, "predicate")[0]
+                      for alias in _list(config.get("predicates"))}
         stages = []
         for alias in aliases:
-            sub = _sub(config, f"transforms.{alias}.")
-            if not sub.get("type"):
-                raise BadRequestError(f"Missing required configuration \"transforms.{alias}.type\"")
-            _, _, tcls = plugins.resolve(sub["type"], ("transformation",))
-            transform = tcls()
-            transform.configure({k: v for k, v in sub.items() if k not in ("type", "predicate", "negate")})
+            transform, sub = _configured(config, plugins, "transforms", alias, "transformation",
+                                         ("predicate", "negate"))
             pred_alias = sub.get("predicate")
             if pred_alias and pred_alias not in predicates:
                 raise BadRequestError(f"Predicate '{pred_alias}' of transforms.{alias}.predicate is not defined "

@@ -222,67 +222,45 @@ class Worker:
         _, conn_cls = self.plugins.connector_class(conn_config.get("connector.class", ""))
         task_cls = self._task_class(conn_cls, task_cls_name)
         task = task_cls()
-        key_conv = self._converter(conn_config, "key.converter", True)
-        value_conv = self._converter(conn_config, "value.converter", False)
-        header_conv = self._converter(conn_config, "header.converter", False, header=True)
-        transforms = TransformationChain.from_config(conn_config, self.plugins)
         cfg = self.config
         errors = (conn_config.get("errors.tolerance", "none").strip().lower() == "all",
                   conn_config.get("errors.log.enable", "false").strip().lower() == "true")
+        pipeline: dict[str, Any] = {
+            "key_converter": self._converter(conn_config, "key.converter", True),
+            "value_converter": self._converter(conn_config, "value.converter", False),
+            "header_converter": self._converter(conn_config, "header.converter", False, header=True),
+            "transforms": TransformationChain.from_config(conn_config, self.plugins),
+            "flush_interval_ms": cfg.offset_flush_interval_ms, "flush_timeout_ms": cfg.offset_flush_timeout_ms,
+            "topic_tracking": cfg.topic_tracking, "error_handling": errors,
+        }
         if isinstance(task, SourceTask):
             java = clients.producer_config(cfg, name, task_id, conn_config)
-
-            def producer_factory() -> Any:
-                from kcli.clients import make_producer
-
-                return make_producer(java, **clients.librdkafka_extras(java))
-
-            def admin_factory() -> Any:
-                from kcli.clients import make_admin
-
-                admin_cfg = clients.admin_config(cfg, conn_config)
-                return make_admin(admin_cfg, **clients.librdkafka_extras(admin_cfg))
-
             creation = cfg.props.get("topic.creation.enable", "true").strip().lower() == "true"
-            creator = TopicCreator.from_config(creation, conn_config, admin_factory)
-
+            creator = TopicCreator.from_config(creation, conn_config,
+                                               lambda: clients.new_admin(clients.admin_config(cfg, conn_config)))
             return WorkerSourceTask(name, task_id, task, task_config, listener, target_state,
-                                    producer_factory=producer_factory, key_converter=key_conv,
-                                    value_converter=value_conv, header_converter=header_conv, transforms=transforms,
-                                    offset_store=self.offset_store, flush_interval_ms=cfg.offset_flush_interval_ms,
-                                    flush_timeout_ms=cfg.offset_flush_timeout_ms, topic_tracking=cfg.topic_tracking,
-                                    error_handling=errors, topic_creator=creator)
+                                    producer_factory=lambda: clients.new_producer(java), offset_store=self.offset_store,
+                                    topic_creator=creator, **pipeline)
         if isinstance(task, SinkTask):
             java = clients.consumer_config(cfg, name, task_id, conn_config)
             max_poll = int(java.pop("max.poll.records", "500"))
             dlq = self._dead_letter_queue(name, task_id, conn_config) if errors[0] else None
-
-            def consumer_factory() -> Any:
-                from kcli.clients import make_consumer
-
-                return make_consumer(java, **clients.librdkafka_extras(java))
-
             return WorkerSinkTask(name, task_id, task, task_config, listener, target_state,
-                                  consumer_factory=consumer_factory, key_converter=key_conv,
-                                  value_converter=value_conv, header_converter=header_conv, transforms=transforms,
-                                  flush_interval_ms=cfg.offset_flush_interval_ms,
-                                  flush_timeout_ms=cfg.offset_flush_timeout_ms, max_poll_records=max_poll,
-                                  topic_tracking=cfg.topic_tracking, error_handling=errors, dlq=dlq)
+                                  consumer_factory=lambda: clients.new_consumer(java), max_poll_records=max_poll,
+                                  dlq=dlq, **pipeline)
         raise ConnectError(f"Tasks must be a subclass of either SourceTask or SinkTask: {task_cls_name}")
 
     def _dead_letter_queue(self, name: str, task_id: int, conn_config: Mapping[str, str]) -> Any:
         topic = conn_config.get("errors.deadletterqueue.topic.name", "").strip()
         if not topic:
             return None
-        from kcli.clients import make_admin, make_producer
         from kcli.connect.runtime.dlq import DeadLetterQueue
 
         rf = int(conn_config.get("errors.deadletterqueue.topic.replication.factor", "3"))
-        admin_cfg = clients.admin_config(self.config, conn_config)
-        DeadLetterQueue.ensure_topic(make_admin(admin_cfg, **clients.librdkafka_extras(admin_cfg)), topic, rf)
+        DeadLetterQueue.ensure_topic(clients.new_admin(clients.admin_config(self.config, conn_config)), topic, rf)
         java = clients.producer_config(self.config, name, task_id, conn_config)
         java["client.id"] = f"connector-dlq-producer-{name}-{task_id}"
-        producer = make_producer(java, **clients.librdkafka_extras(java))
+        producer = clients.new_producer(java)
         headers = conn_config.get("errors.deadletterqueue.context.headers.enable", "false").strip().lower() == "true"
         return DeadLetterQueue(topic, name, task_id, headers, producer)
 

@@ -52,6 +52,18 @@ class KeyOrValue(Transformation):
                                  record.timestamp)
 
 
+def key_value_variants(base: type[KeyOrValue]) -> tuple[type[KeyOrValue], type[KeyOrValue]]:
+    """The `<Base>Key` and `<Base>Value` subclasses of a transform (Apache's nested `$Key`/`$Value` classes)."""
+    name = base.__name__
+
+    def variant(suffix: str, is_key: bool) -> type[KeyOrValue]:
+        doc = f"{name} on the record {suffix.lower()} (Apache's {name}${suffix})."
+        return type(f"{name}{suffix}", (base,), {"is_key": is_key, "__doc__": doc, "__module__": base.__module__,
+                                                 "__qualname__": f"{name}{suffix}"})
+
+    return variant("Key", True), variant("Value", False)
+
+
 def require_map(value: Any, purpose: str) -> dict:
     if not isinstance(value, Mapping):
         raise DataException(f"Only Map objects supported in absence of schema for [{purpose}], found: "
@@ -75,12 +87,16 @@ def _class_name(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
-def copy_schema_basics(source: Schema, builder: SchemaBuilder) -> SchemaBuilder:
-    """Name, version, doc, parameters and optionality of `source` onto `builder` (Apache's SchemaUtil)."""
-    if source.name is not None:
-        builder.name(source.name)
-    if source.version is not None:
-        builder.version(source.version)
+def copy_schema_basics(source: Schema, builder: SchemaBuilder, name: str | None = None,
+                       version: int | None = None) -> SchemaBuilder:
+    """Name, version, doc, parameters and optionality of `source` onto `builder` (Apache's SchemaUtil);
+    `name`/`version`, when given, replace the source's."""
+    name = name if name is not None else source.name
+    if name is not None:
+        builder.name(name)
+    version = version if version is not None else source.version
+    if version is not None:
+        builder.version(version)
     if source.doc is not None:
         builder.doc(source.doc)
     if source.parameters:

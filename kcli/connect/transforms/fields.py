@@ -20,6 +20,7 @@ from kcli.connect.transforms.base import (
     copy_schema_basics,
     define_replace_null,
     field_value,
+    key_value_variants,
     require_map,
     require_schema,
     require_struct,
@@ -374,18 +375,7 @@ class SetSchemaMetadata(KeyOrValue):
             builder = SchemaBuilder.array(schema.value_schema)
         elif schema.type is SType.MAP:
             builder = SchemaBuilder.map(schema.key_schema, schema.value_schema)
-        name = self.name if self.name is not None else schema.name
-        if name is not None:
-            builder.name(name)
-        version = self.version if self.version is not None else schema.version
-        if version is not None:
-            builder.version(version)
-        if schema.doc is not None:
-            builder.doc(schema.doc)
-        if schema.parameters:
-            builder.parameters(schema.parameters)
-        if schema.optional:
-            builder.optional()
+        copy_schema_basics(schema, builder, self.name, self.version)
         if schema.default_value is not None:
             builder.default_value(schema.default_value)
         new_schema = builder.build()
@@ -398,61 +388,9 @@ class SetSchemaMetadata(KeyOrValue):
         return self.new_record(record, new_schema, value)
 
 
-class InsertFieldKey(InsertField):
-    """InsertField on the record key (Apache's InsertField$Key)."""
-
-    is_key = True
-
-
-class InsertFieldValue(InsertField):
-    """InsertField on the record value (Apache's InsertField$Value)."""
-
-
-class ReplaceFieldKey(ReplaceField):
-    """ReplaceField on the record key (Apache's ReplaceField$Key)."""
-
-    is_key = True
-
-
-class ReplaceFieldValue(ReplaceField):
-    """ReplaceField on the record value (Apache's ReplaceField$Value)."""
-
-
-class ExtractFieldKey(ExtractField):
-    """ExtractField on the record key (Apache's ExtractField$Key)."""
-
-    is_key = True
-
-
-class ExtractFieldValue(ExtractField):
-    """ExtractField on the record value (Apache's ExtractField$Value)."""
-
-
-class HoistFieldKey(HoistField):
-    """HoistField on the record key (Apache's HoistField$Key)."""
-
-    is_key = True
-
-
-class HoistFieldValue(HoistField):
-    """HoistField on the record value (Apache's HoistField$Value)."""
-
-
-class MaskFieldKey(MaskField):
-    """MaskField on the record key (Apache's MaskField$Key)."""
-
-    is_key = True
-
-
-class MaskFieldValue(MaskField):
-    """MaskField on the record value (Apache's MaskField$Value)."""
-
-
-class SetSchemaMetadataKey(SetSchemaMetadata):
-    """SetSchemaMetadata on the record key (Apache's SetSchemaMetadata$Key)."""
-
-    is_key = True
-
-
-class SetSchemaMetadataValue(SetSchemaMetadata):
-    """SetSchemaMetadata on the record value (Apache's SetSchemaMetadata$Value)."""
+InsertFieldKey, InsertFieldValue = key_value_variants(InsertField)
+ReplaceFieldKey, ReplaceFieldValue = key_value_variants(ReplaceField)
+ExtractFieldKey, ExtractFieldValue = key_value_variants(ExtractField)
+HoistFieldKey, HoistFieldValue = key_value_variants(HoistField)
+MaskFieldKey, MaskFieldValue = key_value_variants(MaskField)
+SetSchemaMetadataKey, SetSchemaMetadataValue = key_value_variants(SetSchemaMetadata)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kcli.config.configdef import ConfigDef, Importance, NonNullValidator, Type
-from kcli.config.validators import LambdaValidator, Validator
+from kcli.config.validators import LambdaValidator, RegexValidator, Validator
 from kcli.connect.api.data import DataException, SchemaBuilder, Struct
 from kcli.connect.api.records import Header
 from kcli.connect.converters.values import parse_string
@@ -21,21 +21,6 @@ from kcli.connect.transforms.base import (
     require_map,
     require_struct,
 )
-
-
-class RegexValidator(Validator):
-    """A regular expression that compiles."""
-
-    def ensure_valid(self, name: str, value: Any) -> None:
-        if value is None:
-            return
-        try:
-            re.compile(value)
-        except re.error as e:
-            raise ConfigException(name, value, f"Invalid regex: {e}") from None
-
-    def __str__(self) -> str:
-        return "valid regex"
 
 
 def java_replacement(replacement: str) -> str:

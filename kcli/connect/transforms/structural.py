@@ -21,6 +21,7 @@ from kcli.connect.transforms.base import (
     copy_schema_basics,
     define_replace_null,
     field_value,
+    key_value_variants,
     require_map,
     require_struct,
 )
@@ -312,32 +313,6 @@ class HeaderFrom(KeyOrValue):
                                  record.timestamp, headers)
 
 
-
-class CastKey(Cast):
-    """Cast on the record key (Apache's Cast$Key)."""
-
-    is_key = True
-
-
-class CastValue(Cast):
-    """Cast on the record value (Apache's Cast$Value)."""
-
-
-class FlattenKey(Flatten):
-    """Flatten on the record key (Apache's Flatten$Key)."""
-
-    is_key = True
-
-
-class FlattenValue(Flatten):
-    """Flatten on the record value (Apache's Flatten$Value)."""
-
-
-class HeaderFromKey(HeaderFrom):
-    """HeaderFrom on the record key (Apache's HeaderFrom$Key)."""
-
-    is_key = True
-
-
-class HeaderFromValue(HeaderFrom):
-    """HeaderFrom on the record value (Apache's HeaderFrom$Value)."""
+CastKey, CastValue = key_value_variants(Cast)
+FlattenKey, FlattenValue = key_value_variants(Flatten)
+HeaderFromKey, HeaderFromValue = key_value_variants(HeaderFrom)
