@@ -168,7 +168,15 @@ def _start_rest(config: Any) -> Any:
 
 @click.group(name="connect", context_settings={"help_option_names": ["-h", "--help"]})
 def command() -> None:
-    """Run an embedded Kafka Connect worker (connect-standalone.sh / connect-distributed.sh)."""
+    """Run an embedded Kafka Connect worker (connect-standalone.sh / connect-distributed.sh).
+
+    \b
+    Exit codes (as Apache's scripts, not kcli's usual ones):
+      0  stopped by SIGINT/SIGTERM
+      1  usage error
+      2  start-up error (bad worker config, broker unreachable, port in use)
+      3  a connector file that fails
+    """
 
 
 @command.command("standalone", help=STANDALONE_HELP, context_settings={"help_option_names": ["-h", "--help"]})

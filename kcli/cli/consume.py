@@ -11,6 +11,7 @@ import click
 
 from kcli.clients import ClientOptions, client_options
 from kcli.console.spelling import Renamed, resolve_client_spellings
+from kcli.durations import Duration
 from kcli.errors import KafkaOperationError, UsageError
 
 PAIRS = (
@@ -24,7 +25,16 @@ print.offset, print.headers, key.separator, line.separator, headers.separator, n
 value.deserializer. Beyond Apache: --offset -N (last N per partition), --offset @TIME (ISO-8601 or epoch ms),
 --output json (one envelope per record; bytes that are not UTF-8 are base64 and marked *_encoding), -f FORMAT
 (kcat tokens %t %p %o %k %s %h %T %K %S). `Processed a total of N messages` goes to stderr.
-Exit 0 after --max-messages, --timeout-ms of silence, Ctrl-C or a closed stdout."""
+--timeout-ms takes a duration (30s, 5m, 1500ms or bare milliseconds). A broker that does not answer the first
+metadata request within 10s (-X default.api.timeout.ms=… changes it) ends the command.
+
+\b
+Exit codes:
+  0  stopped by --max-messages, --timeout-ms of silence, Ctrl-C/SIGTERM or a closed stdout
+  1  the broker was unreachable, the --topic does not exist (without --group) or a record could not be formatted
+  2  usage or input error before anything was read (bad flag, malformed file or property)"""
+
+METADATA_WAIT = 10.0  # seconds the first metadata request may take (-X default.api.timeout.ms)
 
 
 def _warn(text: str) -> None:
@@ -81,7 +91,7 @@ def _consumer_config(client: ClientOptions, group: str | None, from_beginning: b
 @click.option("--offset", "offset_spec", metavar="OFFSET",
               help="earliest, latest, N, -N (last N per partition) or @TIME (ISO-8601 or epoch ms).")
 @click.option("--max-messages", type=click.IntRange(min=0), help="Stop after this many records.")
-@click.option("--timeout-ms", type=click.IntRange(min=0), help="Stop when no record arrives for this long.")
+@click.option("--timeout-ms", type=Duration(), help="Stop when no record arrives for this long (e.g. 5s, 1500).")
 @click.option("--isolation-level", type=click.Choice(["read_committed", "read_uncommitted"]))
 @click.option("--key-deserializer", help="String, ByteArray, Integer, Long, Short, Float, Double, UUID (or the "
               "Apache class name).")
@@ -153,22 +163,31 @@ def _consume(cfg: dict[str, str], named_group: bool, formatter: Any, params: dic
     from kcli.clients import make_consumer
     from kcli.console import positions
     from kcli.console.consume_loop import StopFlag, run
+    from kcli.console.reach import await_metadata, configured_wait
 
     stop = StopFlag()
     stop.install()
     store = named_group and cfg.get("enable.auto.commit", "true").strip().lower() == "true"
+    bootstrap = cfg["bootstrap.servers"]
+    wait = configured_wait(cfg, "default.api.timeout.ms", METADATA_WAIT)
     consumer = make_consumer(cfg, **({"enable.auto.offset.store": False} if store else {}))
     outcome = None
+    timeout = params["timeout_ms"]
     try:
         topic, partition = params["topic"], params["partition"]
+        if (params["include"] or named_group) and await_metadata(
+                consumer, bootstrap, wait, topic, stopped=lambda: stop.stopped) is None:
+            return
         if params["include"]:
             _subscribe_pattern(consumer, params["include"])
         elif named_group:
             consumer.subscribe([topic])
         else:
-            partitions = [partition] if partition is not None else positions.topic_partitions(consumer, topic)
+            partitions = ([partition] if partition is not None
+                          else positions.topic_partitions(consumer, topic, wait, bootstrap, lambda: stop.stopped))
             consumer.assign(positions.resolve(consumer, topic, partitions, params["start"]))
-        outcome = run(consumer, formatter, sys.stdout.buffer, stop, params["max_messages"], params["timeout_ms"],
+        outcome = run(consumer, formatter, sys.stdout.buffer, stop, params["max_messages"],
+                      None if timeout is None else timeout * 1000.0,
                       store_offsets=store, warn=_warn)
     finally:
         try:
@@ -176,5 +195,5 @@ def _consume(cfg: dict[str, str], named_group: bool, formatter: Any, params: dic
         except Exception as exc:
             _warn(f"closing the consumer: {exc}")
         click.echo(f"Processed a total of {outcome.count if outcome else 0} messages", err=True)
-    if outcome.error:
+    if outcome is not None and outcome.error:
         raise KafkaOperationError(f"Error processing message, terminating consumer process: {outcome.error}")

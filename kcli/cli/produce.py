@@ -11,6 +11,7 @@ import click
 
 from kcli.clients import ClientOptions, client_options
 from kcli.console.spelling import Renamed, resolve_client_spellings
+from kcli.durations import Duration
 from kcli.errors import KafkaOperationError, UsageError
 
 PAIRS = (
@@ -31,7 +32,20 @@ offset in an envelope are ignored, a CreateTime timestamp is kept), --progress.
 Every line read is either acknowledged by the broker or reported on stderr; the exit code is 1 when a record
 failed or a malformed line stopped the run (ignore.error=true skips malformed lines instead).
 Unlike Apache, linger.ms and batch.size keep librdkafka's defaults unless --linger-ms/--timeout/--batch-size
-are given."""
+are given. Durations take 30s, 5m, 1500ms or bare milliseconds.
+Before reading any input kcli asks the broker for the topic's metadata and fails when it does not answer within
+--max-block-ms (default 30s, Apache waits 60s; -X max.block.ms=… also sets it). A record not acknowledged within
+delivery.timeout.ms (default 120s, as Apache) is reported as not delivered.
+
+\b
+Exit codes:
+  0  every record was acknowledged (also after Ctrl-C, once what was read is flushed)
+  1  a record was not delivered, a malformed line stopped the run, or the broker was unreachable
+  2  usage or input error before anything was sent (bad flag, unreadable or malformed config file)
+  130  a second Ctrl-C while waiting for acknowledgements"""
+
+MAX_BLOCK_DEFAULT = 30.0  # seconds for the first metadata request (Apache's max.block.ms is 60 s)
+DELIVERY_TIMEOUT_DEFAULT = "120000"  # Apache's delivery.timeout.ms; librdkafka's own default is 300 s
 
 
 class _Interruptible:
@@ -63,6 +77,13 @@ class _Interruptible:
             self.reading = False
 
 
+def _ms(seconds: float | None, whole: bool = True) -> str | None:
+    """A duration option (seconds) as the milliseconds a client setting takes."""
+    if seconds is None:
+        return None
+    return str(round(seconds * 1000)) if whole else f"{seconds * 1000:g}"
+
+
 def _explicit(params: dict[str, Any], chosen: dict[str, Any]) -> dict[str, str | None]:
     """Producer settings from Apache's dedicated flags (they win over files and --command-property)."""
     linger = params["linger_ms"] if params["linger_ms"] is not None else params["timeout"]
@@ -70,11 +91,11 @@ def _explicit(params: dict[str, Any], chosen: dict[str, Any]) -> dict[str, str |
         "acks": params["request_required_acks"],
         "compression.type": params["compression_codec"],
         "batch.size": chosen["batch_size"],
-        "linger.ms": linger,
+        "linger.ms": _ms(linger, whole=False),
         "retries": params["message_send_max_retries"],
-        "retry.backoff.ms": params["retry_backoff_ms"],
-        "request.timeout.ms": params["request_timeout_ms"],
-        "metadata.max.age.ms": params["metadata_expiry_ms"],
+        "retry.backoff.ms": _ms(params["retry_backoff_ms"]),
+        "request.timeout.ms": _ms(params["request_timeout_ms"]),
+        "metadata.max.age.ms": _ms(params["metadata_expiry_ms"]),
     }
     return {k: (str(v) if v is not None else None) for k, v in mapping.items()}
 
@@ -96,14 +117,15 @@ def _explicit(params: dict[str, Any], chosen: dict[str, Any]) -> dict[str, str |
               help="none (default), gzip (the bare flag), snappy, lz4, zstd.")
 @click.option("--batch-size", type=click.IntRange(min=1), help="batch.size in bytes.")
 @click.option("--max-partition-memory-bytes", type=click.IntRange(min=1), help="Old name of --batch-size.")
-@click.option("--linger-ms", type=click.IntRange(min=0), help="linger.ms.")
-@click.option("--timeout", type=click.IntRange(min=0), help="Apache's name for linger.ms.")
+@click.option("--linger-ms", type=Duration(), help="linger.ms (a duration; bare numbers are ms).")
+@click.option("--timeout", type=Duration(), help="Apache's name for --linger-ms.")
 @click.option("--sync", is_flag=True, help="Wait for each record's acknowledgement before the next line.")
 @click.option("--message-send-max-retries", type=click.IntRange(min=0), help="retries.")
-@click.option("--retry-backoff-ms", type=click.IntRange(min=0), help="retry.backoff.ms.")
-@click.option("--request-timeout-ms", type=click.IntRange(min=1), help="request.timeout.ms.")
-@click.option("--metadata-expiry-ms", type=click.IntRange(min=0), help="metadata.max.age.ms.")
-@click.option("--max-block-ms", hidden=True)
+@click.option("--retry-backoff-ms", type=Duration(), help="retry.backoff.ms.")
+@click.option("--request-timeout-ms", type=Duration(positive=True), help="request.timeout.ms.")
+@click.option("--metadata-expiry-ms", type=Duration(), help="metadata.max.age.ms.")
+@click.option("--max-block-ms", type=Duration(positive=True),
+              help="How long to wait for the broker at start (default 30s; -X max.block.ms).")
 @click.option("--max-memory-bytes", hidden=True)
 @click.option("--socket-buffer-size", hidden=True)
 @click.option("--partition", type=click.IntRange(min=0), help="Write every record to this partition.")
@@ -127,12 +149,18 @@ def command(client: ClientOptions, **params: Any) -> None:
     cfg.setdefault("client.id", "console-producer")
     cfg.setdefault("queue.buffering.max.kbytes", "65536")  # bounds memory whatever the input size
     cfg.setdefault("queue.buffering.max.messages", "500000")
+    if "message.timeout.ms" not in cfg:
+        cfg.setdefault("delivery.timeout.ms", DELIVERY_TIMEOUT_DEFAULT)
+    from kcli.console.reach import configured_wait
+
+    params["max_block"] = configured_wait(cfg, "max.block.ms", MAX_BLOCK_DEFAULT, params["max_block_ms"])
     _produce(cfg, reader, params)
 
 
 def _produce(cfg: dict[str, str], reader: Any, params: dict[str, Any]) -> None:
     from kcli.clients import make_producer
     from kcli.console.produce_loop import RateLine, Sender, pump
+    from kcli.console.reach import await_metadata
     from kcli.console.reader import line_batches
     from kcli.output import is_tty
 
@@ -143,6 +171,8 @@ def _produce(cfg: dict[str, str], reader: Any, params: dict[str, Any]) -> None:
     producer = make_producer(cfg, **{"delivery.report.only.error": True,
                                      "on_delivery": lambda err, msg: holder["s"].on_delivery(err, msg)})
     sender = holder["s"] = Sender(producer, params["topic"], params["partition"], params["sync"], report)
+    # Nothing is read before the broker answers, so no line is accepted and then left waiting for a dead broker.
+    await_metadata(producer, cfg["bootstrap.servers"], params["max_block"], params["topic"])
     with contextlib.ExitStack() as stack:
         stream: BinaryIO = (stack.enter_context(open(params["input_file"], "rb")) if params["input_file"]
                             else sys.stdin.buffer)

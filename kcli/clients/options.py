@@ -78,6 +78,10 @@ def client_options(
         @click.option(*prop_decls, multiple=True, metavar="K=V", help=property_help)
         def wrapper(*args: Any, bootstrap_server: str | None, command_config: tuple[str, ...],
                     client_properties: tuple[str, ...], **kwargs: Any) -> Any:
+            if bootstrap_server is not None and not bootstrap_server.strip(" ,"):
+                from kcli.errors import UsageError
+
+                raise UsageError("--bootstrap-server must name at least one HOST:PORT, got an empty value")
             kwargs["client"] = ClientOptions(bootstrap_server, command_config, client_properties)
             return fn(*args, **kwargs)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -54,14 +55,17 @@ def parse_offset(text: str) -> StartSpec:
                      "partition) or @TIMESTAMP")
 
 
-def topic_partitions(consumer: Any, topic: str, timeout: float = 10.0) -> list[int]:
-    """The partition ids of a topic, or KafkaOperationError when it does not exist."""
-    from confluent_kafka import KafkaException
+def topic_partitions(consumer: Any, topic: str, timeout: float = 10.0, bootstrap: str = "",
+                     stopped: Callable[[], bool] | None = None) -> list[int]:
+    """The partition ids of a topic, or KafkaOperationError when it does not exist or the broker is unreachable.
 
-    try:
-        meta = consumer.list_topics(topic, timeout=timeout)
-    except KafkaException as exc:
-        raise KafkaOperationError(f"cannot read metadata of topic '{topic}': {exc.args[0].str()}") from None
+    An empty list when `stopped()` turned true while waiting for the broker.
+    """
+    from kcli.console.reach import await_metadata
+
+    meta = await_metadata(consumer, bootstrap, timeout, topic, stopped)
+    if meta is None:
+        return []
     info = meta.topics.get(topic)
     if info is None or info.error is not None or not info.partitions:
         reason = info.error.str() if info is not None and info.error is not None else "unknown topic"

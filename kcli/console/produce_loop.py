@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from confluent_kafka import KafkaException
+
 from kcli.console import envelope
 from kcli.console.reader import LineError, LineReader
 
@@ -35,17 +37,23 @@ class Sender:
 
     def on_delivery(self, err: Any, msg: Any) -> None:
         """Delivery callback; librdkafka is configured to call it for failures only."""
-        if err is None:
-            return
+        if err is not None:
+            self._failed(msg.topic(), msg.partition(), msg.value(), err.str())
+
+    def _failed(self, topic: str, partition: int | None, value: bytes | None, reason: str) -> None:
         self.tally.failed += 1
         if self.tally.failed > REPORT_LIMIT:
             if self.tally.failed == REPORT_LIMIT + 1:
                 self.report(f"more deliveries failed; only the first {REPORT_LIMIT} are shown")
             return
-        value = msg.value()
         preview = "null" if value is None else value[:60].decode("utf-8", "replace")
-        self.report(f"delivery failed to {msg.topic()} [partition {msg.partition()}]: {err.str()} "
-                    f"(value '{preview}')")
+        self.report(f"delivery failed to {topic} [partition {partition}]: {reason} (value '{preview}')")
+
+    def _rejected(self, exc: KafkaException, value: bytes | None, partition: int | None) -> None:
+        """produce() refused the record at once (e.g. a partition the topic does not have): a failed delivery."""
+        err = exc.args[0] if exc.args else None
+        reason = err.str() if hasattr(err, "str") else str(exc)
+        self._failed(self.topic, partition, value, reason.removeprefix("Unable to produce message: "))
 
     def _retry(self, *args: Any, **kwargs: Any) -> None:
         """The local queue is full: serve acks until there is room."""
@@ -56,6 +64,9 @@ class Sender:
                 return
             except BufferError:
                 continue
+            except KafkaException as exc:
+                self._rejected(exc, args[1], kwargs.get("partition", args[3] if len(args) > 3 else None))
+                return
 
     def send_values(self, values: list[bytes]) -> None:
         """The hot path: plain lines, no key, no headers."""
@@ -67,12 +78,16 @@ class Sender:
                     produce(topic, value)
                 except BufferError:
                     self._retry(topic, value)
+                except KafkaException as exc:
+                    self._rejected(exc, value, None)
         else:
             for value in values:
                 try:
                     produce(topic, value, None, part)
                 except BufferError:
                     self._retry(topic, value, None, part)
+                except KafkaException as exc:
+                    self._rejected(exc, value, part)
         self.tally.sent += len(values)
         self.producer.poll(0)
 
@@ -89,6 +104,8 @@ class Sender:
             self.producer.produce(self.topic, value, key, **kwargs)
         except BufferError:
             self._retry(self.topic, value, key, **kwargs)
+        except KafkaException as exc:
+            self._rejected(exc, value, self.partition)
         self.tally.sent += 1
 
     def flush(self) -> int:

@@ -253,3 +253,41 @@ def test_config_files_both_spellings(bootstrap: str, ten: str, tmp_path) -> None
     assert old.stdout == "k0 => v0\n" and "--consumer.config is deprecated" in old.stderr
     both = consume(bootstrap, ten, "--consumer.config", str(client), "--command-config", str(client))
     assert both.returncode == 2 and "cannot be specified together" in both.stderr
+
+
+@pytest.mark.parametrize("how", [["--topic", "x"], ["--include", "x.*"], ["--topic", "x", "--group", "g1"]])
+def test_down_broker_names_the_bootstrap(how: list[str]) -> None:
+    started = time.monotonic()
+    proc = run_kcli(["consume", "--bootstrap-server", "127.0.0.1:1", *how, "--timeout-ms", "1s",
+                     "-X", "default.api.timeout.ms=2s"])
+    took = time.monotonic() - started
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+    assert proc.stderr.splitlines()[-1] == ("kcli: error: could not reach the Kafka broker at 127.0.0.1:1 within 2s "
+                                            "(Failed to get metadata: Local: Broker transport failure)"), proc.stderr
+    assert took < 15, took
+
+
+def test_timeout_ms_takes_durations(bootstrap: str, ten: str) -> None:
+    proc = consume(bootstrap, ten, "--from-beginning", "--timeout-ms", "1s")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [f"v{i}" for i in range(10)]
+    bad = consume(bootstrap, ten, "--timeout-ms", "1 fortnight")
+    assert bad.returncode == 2 and "--timeout-ms expects a duration" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_empty_bootstrap_is_a_usage_error() -> None:
+    proc = run_kcli(["consume", "--bootstrap-server", "", "--topic", "x"])
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == "kcli: error: --bootstrap-server must name at least one HOST:PORT, got an empty value"
+
+
+@pytest.mark.parametrize(("cmd", "codes"), [
+    (["consume"], ["0  stopped by --max-messages", "1  the broker was unreachable", "2  usage"]),
+    (["connect"], ["0  stopped by SIGINT/SIGTERM", "1  usage error", "2  start-up error", "3  a connector file"]),
+])
+def test_help_states_exit_codes(cmd: list[str], codes: list[str]) -> None:
+    out = run_kcli([*cmd, "--help"]).stdout
+    assert "Exit codes" in out
+    for code in codes:
+        assert code in out, code

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import array
 import fcntl
+import socket
 import subprocess
 import termios
+import time
 from typing import Any
+
+import pytest
 
 from tests.helpers import run_kcli, wait_for
 from tests.integration.test_consume import create_topic, interrupt, read_raw, running_kcli
@@ -107,3 +111,64 @@ def test_sigint_flushes_what_was_read(bootstrap: str, topic_name: str) -> None:
     assert proc.returncode == 0, err
     assert b"Traceback" not in err
     assert [m.value() for m in read_raw(bootstrap, topic_name, 3)] == [b"a", b"b", b"c"]
+
+
+def _one_error_line(stderr: str) -> str:
+    """The stderr of a failed run: exactly one `kcli: error:` line and no traceback."""
+    lines = [ln for ln in stderr.splitlines() if ln.strip()]
+    assert "Traceback" not in stderr and len(lines) == 1, stderr
+    assert lines[0].startswith("kcli: error: "), stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("limit", [["--max-block-ms", "2s"], ["-X", "max.block.ms=2000"],
+                                   ["--command-property", "max.block.ms=1500ms"]])
+def test_down_broker_fails_within_max_block(limit: list[str]) -> None:
+    started = time.monotonic()
+    proc = produce("127.0.0.1:1", "t", *limit, input="a\nb\n")
+    took = time.monotonic() - started
+    assert proc.returncode == 1
+    line = _one_error_line(proc.stderr)
+    assert "could not reach the Kafka broker at 127.0.0.1:1 within " in line, line
+    assert took < 15, took
+
+
+def test_silent_broker_fails_within_max_block() -> None:
+    """A port that accepts connections but never answers (a hung broker) also ends the run."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        address = f"127.0.0.1:{silent.getsockname()[1]}"
+        started = time.monotonic()
+        proc = produce(address, "t", "--max-block-ms", "2s", input="a\n")
+        took = time.monotonic() - started
+    assert proc.returncode == 1
+    assert f"could not reach the Kafka broker at {address} within 2s" in _one_error_line(proc.stderr)
+    assert took < 15, took
+
+
+def test_durations_are_accepted(bootstrap: str, topic_name: str) -> None:
+    create_topic(bootstrap, topic_name)
+    proc = produce(bootstrap, topic_name, "--timeout", "1s", "--retry-backoff-ms", "0.2s", "--request-timeout-ms",
+                   "30s", "--metadata-expiry-ms", "5m", "--max-block-ms", "20s", input="a\nb\n")
+    assert proc.returncode == 0, proc.stderr
+    assert [m.value() for m in read_raw(bootstrap, topic_name, 2)] == [b"a", b"b"]
+    fast = produce(bootstrap, topic_name, "--linger-ms", "5ms", input="c\n")
+    assert fast.returncode == 0, fast.stderr
+    bad = produce(bootstrap, topic_name, "--timeout", "soon", input="")
+    assert bad.returncode == 2 and "--timeout expects a duration" in bad.stderr and "Traceback" not in bad.stderr
+    bad_key = produce(bootstrap, topic_name, "-X", "max.block.ms=forever", input="")
+    assert bad_key.returncode == 2 and "max.block.ms" in bad_key.stderr
+
+
+def test_empty_bootstrap_is_a_usage_error() -> None:
+    proc = produce("", "t", input="a\n")
+    assert proc.returncode == 2
+    assert "--bootstrap-server" in _one_error_line(proc.stderr)
+
+
+def test_help_states_exit_codes_and_max_block() -> None:
+    out = run_kcli(["produce", "--help"]).stdout
+    assert "Exit codes:" in out and "--max-block-ms" in out
+    for code in ("0  every record", "1  a record", "2  usage", "130"):
+        assert code in out, code

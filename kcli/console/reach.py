@@ -1,0 +1,49 @@
+"""A bounded first metadata request, so a broker that does not answer fails with one line naming the bootstrap."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from kcli.durations import parse_duration
+from kcli.errors import KafkaOperationError
+
+STEP = 1.0  # seconds per metadata attempt, so Ctrl-C is seen while waiting
+
+
+def configured_wait(cfg: Mapping[str, str], key: str, default: float, given: float | None = None) -> float:
+    """Seconds to wait for the broker: the option's value, else the Java setting `key` (a duration), else default."""
+    if given is not None:
+        return given
+    if cfg.get(key):
+        return parse_duration(cfg[key], option=f"key '{key}'", positive=True)
+    return default
+
+
+def unreachable(bootstrap: str, wait: float, reason: str) -> KafkaOperationError:
+    """The one-line error for a broker that did not answer."""
+    return KafkaOperationError(f"could not reach the Kafka broker at {bootstrap} within {wait:g}s ({reason})")
+
+
+def await_metadata(client: Any, bootstrap: str, wait: float, topic: str | None = None,
+                   stopped: Callable[[], bool] | None = None) -> Any:
+    """Cluster (or one topic's) metadata within `wait` seconds; KafkaOperationError naming the bootstrap if not.
+
+    Returns None when `stopped()` turns true first (a signal asked the command to end).
+    """
+    from confluent_kafka import KafkaException
+
+    deadline = time.monotonic() + wait
+    reason = "no answer"
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise unreachable(bootstrap, wait, reason)
+        try:
+            return client.list_topics(topic, timeout=min(STEP, left))
+        except KafkaException as exc:
+            arg = exc.args[0] if exc.args else None
+            reason = arg.str() if hasattr(arg, "str") else str(exc)
+        if stopped is not None and stopped():
+            return None
