@@ -71,7 +71,8 @@ def delete_topics(bootstrap: str, topics: list[str]) -> None:
     from confluent_kafka.admin import AdminClient
 
     if topics:
-        for fut in AdminClient({"bootstrap.servers": bootstrap}).delete_topics(topics).values():
+        admin = AdminClient({"bootstrap.servers": bootstrap})  # kept alive until the futures resolve
+        for fut in admin.delete_topics(topics).values():
             try:
                 fut.result()
             except Exception as exc:  # a topic left behind is worth a line, not a failed benchmark
