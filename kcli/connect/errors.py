@@ -40,3 +40,28 @@ class ConfigException(BadRequestError):
         super().__init__(text)
         self.key = key
         self.value = value
+
+
+class RequestTargetError(ConnectError):
+    """This worker cannot serve the request; `forward_url` can (the leader, or a connector's owner)."""
+
+    status = 409
+
+    def __init__(self, message: str, forward_url: str | None) -> None:
+        super().__init__(message)
+        self.forward_url = forward_url
+
+
+class NotLeaderError(RequestTargetError):
+    """Only the leader may do this; forward to it."""
+
+
+class NotAssignedError(RequestTargetError):
+    """The connector or task runs on another worker; forward to its owner."""
+
+
+class RebalanceNeededError(ConflictError):
+    """A rebalance is expected: the worker's view may be stale (REST answers 409)."""
+
+    def __init__(self, message: str = "Request cannot be completed because a rebalance is expected") -> None:
+        super().__init__(message)

@@ -37,6 +37,13 @@ BUILTIN_CONNECTORS = {
         "kcli.connect.connectors.file_sink:FileStreamSinkConnector",
 }
 
+# The Apache names task configs carry for the built-in connectors' tasks, so that Apache workers in the
+# same cluster can run tasks a kcli worker configured (and the other way round).
+BUILTIN_TASKS = {
+    "org.apache.kafka.connect.file.FileStreamSourceTask": "kcli.connect.connectors.file_source:FileStreamSourceTask",
+    "org.apache.kafka.connect.file.FileStreamSinkTask": "kcli.connect.connectors.file_sink:FileStreamSinkTask",
+}
+
 
 def _load(spec: str) -> Any:
     module, _, attr = spec.partition(":")
@@ -56,6 +63,12 @@ def _optional_table(module: str, name: str) -> dict[str, Any]:
 
 def python_name(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def task_class_name(cls: type) -> str:
+    """The `task.class` of a task config: the Apache name of a built-in task, else the Python path."""
+    spec = f"{cls.__module__}:{cls.__qualname__}"
+    return next((name for name, target in BUILTIN_TASKS.items() if target == spec), python_name(cls))
 
 
 def apache_name(cls: type) -> str:

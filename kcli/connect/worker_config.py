@@ -138,3 +138,147 @@ class WorkerConfig:
     def worker_id(self, bound_port: int | None = None) -> str:
         _, host, port = self.advertised(bound_port)
         return f"{host}:{port}"
+
+
+DISTRIBUTED_DEFAULTS: dict[str, str] = {
+    "config.storage.replication.factor": "3",
+    "offset.storage.partitions": "25",
+    "offset.storage.replication.factor": "3",
+    "status.storage.partitions": "5",
+    "status.storage.replication.factor": "3",
+    "connect.protocol": "sessioned",
+    "scheduled.rebalance.max.delay.ms": "300000",
+    "session.timeout.ms": "10000",
+    "heartbeat.interval.ms": "3000",
+    "rebalance.timeout.ms": "60000",
+    "worker.sync.timeout.ms": "3000",
+    "worker.unsync.backoff.ms": "300000",
+    "exactly.once.source.support": "disabled",
+    "inter.worker.key.generation.algorithm": "HmacSHA256",
+    "inter.worker.key.ttl.ms": "3600000",
+    "inter.worker.signature.algorithm": "HmacSHA256",
+    "inter.worker.verification.algorithms": "HmacSHA256",
+}
+HMAC_ALGORITHMS = {"HmacSHA256": "sha256", "HmacSHA384": "sha384", "HmacSHA512": "sha512", "HmacSHA1": "sha1"}
+STORE_PREFIXES = ("config.storage.", "offset.storage.", "status.storage.")
+
+
+def _int(props: Mapping[str, str], key: str, minimum: int | None = 0) -> int:
+    raw = props[key].strip()
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"Invalid value {raw} for configuration {key}: Not a number of type INT (key '{key}')") \
+            from None
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"Invalid value {value} for configuration {key}: Value must be at least {minimum} "
+                          f"(key '{key}')")
+    return value
+
+
+def _count(props: Mapping[str, str], key: str) -> int:
+    """A partition count or replication factor: positive, or -1 for the broker's default."""
+    value = _int(props, key, minimum=None)
+    if value == 0 or value < -1:
+        raise ConfigError(f"Invalid value {value} for configuration {key}: Value must be -1 (use the broker's "
+                          f"default) or positive (key '{key}')")
+    return value
+
+
+@dataclass
+class DistributedConfig:
+    """The distributed-only keys of a worker file (Apache's DistributedConfig), checked."""
+
+    group_id: str
+    config_topic: str
+    offset_topic: str
+    status_topic: str
+    config_replication: int
+    offset_partitions: int
+    offset_replication: int
+    status_partitions: int
+    status_replication: int
+    protocol: str
+    max_delay_ms: int
+    session_timeout_ms: int
+    heartbeat_interval_ms: int
+    rebalance_timeout_ms: int
+    sync_timeout_ms: int
+    unsync_backoff_ms: int
+    key_algorithm: str
+    key_size: int | None
+    key_ttl_ms: int
+    signature_algorithm: str
+    verification_algorithms: list[str]
+    client_id: str
+
+    @classmethod
+    def parse(cls, props: Mapping[str, str]) -> DistributedConfig:
+        p = {**DISTRIBUTED_DEFAULTS, **props}
+        for key in ("group.id", "config.storage.topic", "offset.storage.topic", "status.storage.topic"):
+            if not p.get(key, "").strip():
+                raise ConfigError(f"Missing required configuration \"{key}\" which has no default value. "
+                                  f"(key '{key}')")
+        protocol = p["connect.protocol"].strip().lower()
+        if protocol not in ("eager", "compatible", "sessioned"):
+            raise ConfigError(f"Invalid value {p['connect.protocol']} for configuration connect.protocol: String must "
+                              "be one of (case insensitive): EAGER, COMPATIBLE, SESSIONED (key 'connect.protocol')")
+        eos = p["exactly.once.source.support"].strip().lower()
+        if eos not in ("disabled", "preparing", "enabled"):
+            raise ConfigError(f"Invalid value {p['exactly.once.source.support']} for configuration "
+                              "exactly.once.source.support: String must be one of (case insensitive): DISABLED, "
+                              "PREPARING, ENABLED (key 'exactly.once.source.support')")
+        if eos != "disabled":
+            raise ConfigError("exactly.once.source.support=" + eos + " is not supported by kcli's worker; use "
+                              "'disabled' (key 'exactly.once.source.support')")
+        algorithms = {}
+        for key in ("inter.worker.key.generation.algorithm", "inter.worker.signature.algorithm"):
+            value = p[key].strip()
+            if value not in HMAC_ALGORITHMS:
+                raise ConfigError(f"Invalid value {value} for configuration {key}: use one of "
+                                  f"{', '.join(HMAC_ALGORITHMS)} (key '{key}')")
+            algorithms[key] = value
+        verification = _list(p["inter.worker.verification.algorithms"])
+        for value in verification:
+            if value not in HMAC_ALGORITHMS:
+                raise ConfigError(f"Invalid value {value} for configuration inter.worker.verification.algorithms: "
+                                  f"use {', '.join(HMAC_ALGORITHMS)} (key 'inter.worker.verification.algorithms')")
+        if algorithms["inter.worker.signature.algorithm"] not in verification:
+            raise ConfigError("Signature algorithm '" + algorithms["inter.worker.signature.algorithm"] + "' must be "
+                              "present in inter.worker.verification.algorithms list. (key "
+                              "'inter.worker.verification.algorithms')")
+        size = p.get("inter.worker.key.size", "").strip()
+        session = _int(p, "session.timeout.ms", 1)
+        heartbeat = _int(p, "heartbeat.interval.ms", 1)
+        if heartbeat >= session:
+            raise ConfigError("heartbeat.interval.ms must be lower than session.timeout.ms "
+                              "(key 'heartbeat.interval.ms')")
+        return cls(
+            group_id=p["group.id"].strip(), config_topic=p["config.storage.topic"].strip(),
+            offset_topic=p["offset.storage.topic"].strip(), status_topic=p["status.storage.topic"].strip(),
+            config_replication=_count(p, "config.storage.replication.factor"),
+            offset_partitions=_count(p, "offset.storage.partitions"),
+            offset_replication=_count(p, "offset.storage.replication.factor"),
+            status_partitions=_count(p, "status.storage.partitions"),
+            status_replication=_count(p, "status.storage.replication.factor"),
+            protocol=protocol, max_delay_ms=_int(p, "scheduled.rebalance.max.delay.ms"),
+            session_timeout_ms=session, heartbeat_interval_ms=heartbeat,
+            rebalance_timeout_ms=_int(p, "rebalance.timeout.ms", 1),
+            sync_timeout_ms=_int(p, "worker.sync.timeout.ms", 1), unsync_backoff_ms=_int(p, "worker.unsync.backoff.ms"),
+            key_algorithm=algorithms["inter.worker.key.generation.algorithm"],
+            key_size=_int(p, "inter.worker.key.size", 8) if size else None,
+            key_ttl_ms=_int(p, "inter.worker.key.ttl.ms"),
+            signature_algorithm=algorithms["inter.worker.signature.algorithm"],
+            verification_algorithms=verification, client_id=p.get("client.id", "").strip())
+
+    def client_id_base(self) -> str:
+        """`<group.id>-[<client.id>-]`, the prefix of the internal clients' ids (Apache's clientIdBase)."""
+        return f"{self.group_id}-" + (f"{self.client_id}-" if self.client_id else "")
+
+
+def topic_settings(props: Mapping[str, str], prefix: str) -> dict[str, str]:
+    """The `<prefix><topic config>` keys passed on when an internal topic is created."""
+    out = {k[len(prefix):]: v for k, v in props.items() if k.startswith(prefix)}
+    for known in ("topic", "replication.factor", "partitions", "cleanup.policy"):
+        out.pop(known, None)
+    return out

@@ -183,6 +183,11 @@ class FakeHerder(Herder):
                  "documentation": "d", "group": None, "order": -1, "width": "NONE", "display_name": "file",
                  "dependents": []}]
 
+    def put_task_configs(self, name: str, configs: list[dict[str, str]], headers: dict[str, str],
+                         body: bytes) -> None:
+        self._check(name)
+        self.calls.append(("put_task_configs", (name, configs)))
+
     def validate_config(self, plugin: str, config: dict[str, str]) -> JSON:
         if plugin == "Boom":
             raise ConnectError("validation exploded")

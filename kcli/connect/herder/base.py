@@ -102,6 +102,20 @@ class Herder(ABC):
     def reset_offsets(self, name: str) -> JSON:
         """Only while STOPPED (else 400); returns {"message": ...}."""
 
+    # -- inter-worker ------------------------------------------------------------------------
+    def put_task_configs(self, name: str, configs: list[dict[str, str]], headers: dict[str, str],
+                         body: bytes) -> None:
+        """POST /connectors/{name}/tasks: task configs a follower sends the leader (distributed only)."""
+        from kcli.connect.errors import ConnectError
+
+        raise ConnectError("Kafka Connect in standalone mode does not support externally setting task "
+                           "configurations.")
+
+    def set_cluster_logger_level(self, namespace: str, level: str) -> bool:
+        """PUT /admin/loggers/{name}?scope=cluster; True when every worker applies it (from the config
+        topic), False when the caller should set it on this worker (standalone: the cluster is this worker)."""
+        return False
+
     # -- plugins -----------------------------------------------------------------------------
     @abstractmethod
     def plugins(self, connectors_only: bool = True) -> list[JSON]:

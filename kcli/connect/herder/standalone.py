@@ -7,11 +7,9 @@ import threading
 from typing import Any
 
 from kcli.connect.errors import BadRequestError, ConnectError, NotFoundError
-from kcli.connect.herder import validation
-from kcli.connect.herder.base import JSON, Herder
-from kcli.connect.herder.status import StatusRecorder
+from kcli.connect.herder.abstract import AbstractHerder, reverse_transform
+from kcli.connect.herder.base import JSON
 from kcli.connect.plugins import Plugins
-from kcli.connect.runtime.worker import Worker
 from kcli.connect.storage.config_store import PAUSED, STARTED, STOPPED, ConfigStore, MemoryConfigStore
 from kcli.connect.storage.offset_store import FileOffsetStore, MemoryOffsetStore, OffsetStore
 from kcli.connect.storage.status_store import RESTARTING, MemoryStatusStore, Status, StatusStore
@@ -20,26 +18,20 @@ from kcli.connect.worker_config import WorkerConfig
 log = logging.getLogger(__name__)
 
 INITIAL_STATES = {"RUNNING": STARTED, "PAUSED": PAUSED, "STOPPED": STOPPED}
-NOT_STOPPED = ("Connectors must be in the STOPPED state before their offsets can be modified. This can be done for "
-               "the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint")
 
 
-class StandaloneHerder(StatusRecorder, Herder):
+class StandaloneHerder(AbstractHerder):
     """The herder of `kcli connect standalone`; every call is synchronous and thread-safe."""
 
     def __init__(self, config: WorkerConfig, worker_id: str | None = None, plugins: Plugins | None = None,
                  offset_store: OffsetStore | None = None, config_store: ConfigStore | None = None,
                  status_store: StatusStore | None = None, cluster_id: str | None = None) -> None:
-        self.config = config
-        self.registry = plugins or Plugins(config.plugin_path)
         if offset_store is None:
             offset_store = FileOffsetStore(config.offsets_file) if config.offsets_file else MemoryOffsetStore()
-        self.worker_id = worker_id or config.worker_id()
-        StatusRecorder.__init__(self, status_store or MemoryStatusStore(), self.worker_id)
-        self.configs = config_store or MemoryConfigStore()
-        self.worker = Worker(config, self.registry, offset_store, self.worker_id)
+        super().__init__(config, worker_id or config.worker_id(), plugins or Plugins(config.plugin_path),
+                         config_store or MemoryConfigStore(), status_store or MemoryStatusStore(), offset_store,
+                         cluster_id)
         self._lock = threading.RLock()
-        self._cluster_id = cluster_id
         self._started = False
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -50,16 +42,6 @@ class StandaloneHerder(StatusRecorder, Herder):
             self._cluster_id = self._lookup_cluster_id()
         self._started = True
         log.info("Herder started")
-
-    def _lookup_cluster_id(self) -> str | None:
-        from kcli.connect.runtime.clients import admin_config, new_admin
-
-        try:
-            md = new_admin(admin_config(self.config)).list_topics(timeout=15)
-            return md.cluster_id
-        except Exception as exc:
-            raise ConnectError(f"Failed to connect to and describe Kafka cluster at "
-                               f"{self.config.bootstrap_servers}: {exc}") from exc
 
     def stop(self) -> None:
         log.info("Herder stopping")
@@ -72,36 +54,10 @@ class StandaloneHerder(StatusRecorder, Herder):
             self._started = False
         log.info("Herder stopped")
 
-    def worker_info(self) -> JSON:
-        from kcli import __version__
-
-        return {"version": __version__, "commit": "kcli", "kafka_cluster_id": self._cluster_id}
-
     # -- connectors ----------------------------------------------------------------------------
-    def _require(self, name: str) -> dict[str, str]:
-        cfg = self.configs.connector_config(name)
-        if cfg is None:
-            raise NotFoundError(f"Connector {name} not found")
-        return cfg
-
-    def connectors(self) -> list[str]:
-        return self.configs.connectors()
-
-    def _type(self, cfg: dict[str, str]) -> str:
-        try:
-            _, cls = self.registry.connector_class(cfg.get("connector.class", ""))
-            return Plugins.connector_type(cls)
-        except ConnectError:
-            return "unknown"
-
     def connector_info(self, name: str) -> JSON:
         with self._lock:
-            cfg = self._require(name)
-            tasks = [{"connector": name, "task": i} for i in range(len(self.configs.task_configs(name)))]
-            return {"name": name, "config": cfg, "tasks": tasks, "type": self._type(cfg)}
-
-    def connector_config(self, name: str) -> dict[str, str]:
-        return self._require(name)
+            return super().connector_info(name)
 
     def put_connector_config(self, name: str, config: dict[str, str], allow_replace: bool,
                              initial_state: str | None = None) -> tuple[bool, JSON]:
@@ -115,8 +71,7 @@ class StandaloneHerder(StatusRecorder, Herder):
             if target is None:
                 raise BadRequestError(f"Invalid initial state {initial_state}: use RUNNING, PAUSED or STOPPED")
         with self._lock:
-            validation.check(self.registry, self.config.override_policy, self._resolved(config),
-                             self.config.override_allowlist)
+            self.check_config(config)
             exists = self.configs.connector_config(name) is not None
             if exists and not allow_replace:
                 from kcli.connect.errors import ConflictError
@@ -128,16 +83,6 @@ class StandaloneHerder(StatusRecorder, Herder):
             log.info("%s connector %s", "Updated" if exists else "Created", name)
             self._start_connector(name)
             return not exists, self.connector_info(name)
-
-    def _resolved(self, config: dict[str, str]) -> dict[str, str]:
-        """The config with ${provider:…} placeholders resolved (for validation and for running)."""
-        from kcli.config.providers import resolve_providers
-
-        if not any("${" in v for v in config.values()):
-            return config
-        worker_providers = {k: v for k, v in self.config.props.items() if k.startswith("config.providers")}
-        merged = resolve_providers({**worker_providers, **config})
-        return {k: merged[k] for k in config}
 
     def patch_connector_config(self, name: str, patch: dict[str, str | None]) -> JSON:
         with self._lock:
@@ -155,7 +100,7 @@ class StandaloneHerder(StatusRecorder, Herder):
             self._stop_connector_and_tasks(name)
             self.configs.remove_connector(name)
             self.statuses.delete_connector(name)
-            self.topics.pop(name, None)
+            self.forget_topics(name)
             log.info("Deleted connector %s", name)
 
     def _stop_connector_and_tasks(self, name: str) -> None:
@@ -173,7 +118,8 @@ class StandaloneHerder(StatusRecorder, Herder):
             self.configs.put_task_configs(name, [])
 
     def _update_tasks(self, name: str) -> None:
-        cfg = self._resolved(self._require(name))
+        raw = self._require(name)
+        cfg = self._resolved(raw)
         try:
             max_tasks = int(cfg.get("tasks.max", "1"))
             task_configs = self.worker.connector_task_configs(name, max_tasks)
@@ -183,14 +129,14 @@ class StandaloneHerder(StatusRecorder, Herder):
             log.error("Failed to generate task configs for connector %s", name, exc_info=exc)
             self.on_connector_failure(name, format_trace(exc))
             task_configs = []
-        self.configs.put_task_configs(name, task_configs)
+        self.configs.put_task_configs(name, reverse_transform(raw, task_configs))
         self._start_tasks(name, cfg, range(len(task_configs)))
 
     def _start_tasks(self, name: str, cfg: dict[str, str], ids: Any) -> None:
         task_configs = self.configs.task_configs(name)
         target = self.configs.target_state(name) or STARTED
         for i in ids:
-            self.worker.start_task(name, i, cfg, task_configs[i], self, target)
+            self.worker.start_task(name, i, cfg, self._resolved(task_configs[i]), self, target)
 
     def request_task_reconfiguration(self, connector: str) -> None:
         def reconfigure() -> None:
@@ -201,38 +147,6 @@ class StandaloneHerder(StatusRecorder, Herder):
                 self._update_tasks(connector)
 
         threading.Thread(target=reconfigure, name=f"reconfigure-{connector}", daemon=True).start()
-
-    def task_configs(self, name: str) -> list[JSON]:
-        with self._lock:
-            self._require(name)
-            return [{"id": {"connector": name, "task": i}, "config": c}
-                    for i, c in enumerate(self.configs.task_configs(name))]
-
-    # -- statuses ------------------------------------------------------------------------------
-    def plugin_version(self, connector: str, task: int | None = None) -> str | None:
-        try:
-            if task is None:
-                wc = self.worker.connectors.get(connector)
-                return str(wc.connector.version()) if wc is not None else None
-            runner = self.worker.task_runner(connector, task)
-            return str(runner.task.version()) if runner is not None else None
-        except Exception:
-            return None
-
-    def connector_status(self, name: str) -> JSON:
-        with self._lock:
-            status = self.statuses.connector(name)
-            cfg = self.configs.connector_config(name)
-            if status is None or cfg is None:
-                raise NotFoundError(f"No status found for connector {name}")
-            tasks = [{"id": i, **s.to_json()} for i, s in self.statuses.tasks(name).items()]
-            return {"name": name, "connector": status.to_json(), "tasks": tasks, "type": self._type(cfg)}
-
-    def task_status(self, name: str, task_id: int) -> JSON:
-        status = self.statuses.task(name, task_id)
-        if status is None:
-            raise NotFoundError(f"No status found for task {name}-{task_id}")
-        return {"id": task_id, **status.to_json()}
 
     # -- target states -------------------------------------------------------------------------
     def pause_connector(self, name: str) -> None:
@@ -317,25 +231,7 @@ class StandaloneHerder(StatusRecorder, Herder):
             self.worker.stop_and_await_tasks([(name, task_id)])
             self._start_tasks(name, self._resolved(self._require(name)), [task_id])
 
-    # -- topics --------------------------------------------------------------------------------
-    def active_topics(self, name: str) -> list[str]:
-        if not self.config.topic_tracking:
-            raise ConnectError("Topic tracking is disabled.", status=403)
-        return sorted(self.topics.get(name, ()))
-
-    def reset_active_topics(self, name: str) -> None:
-        if not self.config.topic_tracking:
-            raise ConnectError("Topic tracking is disabled.", status=403)
-        if not self.config.topic_tracking_reset:
-            raise ConnectError("Topic tracking reset is disabled.", status=403)
-        self.topics.pop(name, None)
-
     # -- offsets -------------------------------------------------------------------------------
-    def connector_offsets(self, name: str) -> JSON:
-        from kcli.connect.herder import offsets
-
-        return offsets.connector_offsets(self, self._require(name))
-
     def alter_offsets(self, name: str, new_offsets: list[JSON]) -> JSON:
         from kcli.connect.herder import offsets
 
@@ -351,20 +247,3 @@ class StandaloneHerder(StatusRecorder, Herder):
             cfg = self._require(name)
             self._require_stopped(name)
             return offsets.reset(self, cfg)
-
-    def _require_stopped(self, name: str) -> None:
-        if self.configs.target_state(name) != STOPPED or self.configs.task_configs(name):
-            raise BadRequestError(NOT_STOPPED.replace("{name}", name))
-
-    # -- plugins -------------------------------------------------------------------------------
-    def plugins(self, connectors_only: bool = True) -> list[JSON]:
-        return self.registry.plugins(connectors_only)
-
-    def plugin_config(self, plugin: str) -> list[JSON]:
-        from kcli.connect.herder import offsets
-
-        return offsets.plugin_config(self.registry, plugin)
-
-    def validate_config(self, plugin: str, config: dict[str, str]) -> JSON:
-        return validation.validate(self.registry, self.config.override_policy, self._resolved(dict(config)),
-                                   self.config.override_allowlist)[1]

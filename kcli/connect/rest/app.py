@@ -90,10 +90,12 @@ async def get_logger(request: Request, logger: str) -> Response:
 async def set_logger(request: Request, logger: str, scope: str | None = Query(None)) -> Response:
     levels: LoggerLevels = request.app.state.loggers
     level = levels.parse_level(await read_json(request))
-    changed = levels.set_level(logger, level)
     if (scope or "worker").lower() == "cluster":
-        return Response(status_code=204)  # one worker here: the cluster is this worker
-    return JSONResponse(changed)
+        herder = request.app.state.herder
+        if herder is None or not await call(herder.set_cluster_logger_level, logger, level):
+            levels.set_level(logger, level)  # standalone: the cluster is this worker
+        return Response(status_code=204)
+    return JSONResponse(levels.set_level(logger, level))
 
 
 def _cors(app: FastAPI, worker_config: Mapping[str, str]) -> None:
@@ -117,7 +119,7 @@ def admin_mode(worker_config: Mapping[str, str]) -> str:
 
 
 def create_app(herder: Herder | None, worker_config: Mapping[str, str] | None = None,
-               part: str = "main") -> FastAPI:
+               part: str = "main", loggers: LoggerLevels | None = None) -> FastAPI:
     """The Connect REST API over `herder`. `worker_config` supplies topic.tracking.*, CORS and admin.listeners.
 
     `herder` may be None while the worker starts (set `app.state.herder` later): calls answer 503 until then.
@@ -129,7 +131,7 @@ def create_app(herder: Herder | None, worker_config: Mapping[str, str] | None = 
                   openapi_url=None, description="The Apache Kafka Connect REST API, served by kcli's embedded worker.")
     app.state.herder = herder
     app.state.worker_config = cfg
-    app.state.loggers = LoggerLevels()
+    app.state.loggers = loggers or LoggerLevels()
     app.router.redirect_slashes = False
     if part == "admin":
         app.include_router(loggers_router)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import anyio
-from fastapi import Request
+from fastapi import Request, Response
 
 from kcli.connect.errors import ConnectError
 from kcli.connect.herder.base import Herder
@@ -41,3 +41,16 @@ async def call(fn: Callable[..., T], *args: Any, timeout: float | None = None) -
 async def read_json(request: Request) -> Any:
     """The request body parsed as JSON (None when empty); malformed JSON is a 400."""
     return parse_json(await request.body())
+
+
+async def call_or_forward(request: Request, fn: Callable[..., T], *args: Any) -> T | Response:
+    """`call`, and when this worker cannot serve it, the answer of the worker that can (forwarded)."""
+    from kcli.connect.errors import RebalanceNeededError, RequestTargetError
+    from kcli.connect.rest.forward import STALE, forward
+
+    try:
+        return await call(fn, *args)
+    except RebalanceNeededError:
+        raise ConnectError(STALE, 409) from None
+    except RequestTargetError as exc:
+        return await forward(request, exc)

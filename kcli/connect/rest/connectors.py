@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from kcli.connect.errors import BadRequestError, ConnectError, NotFoundError
 from kcli.connect.rest import docs, shapes
-from kcli.connect.rest.calls import call, herder_of, read_json
+from kcli.connect.rest.calls import call, call_or_forward, herder_of, read_json
 from kcli.connect.rest.errors import ErrorMappingRoute
 
 router = APIRouter(prefix="/connectors", route_class=ErrorMappingRoute, tags=["connectors"])
@@ -32,6 +32,13 @@ def _check_name(name: str, config: dict[str, Any]) -> None:
 
 def _location(request: Request, name: str) -> str:
     return str(request.base_url).rstrip("/") + "/connectors/" + quote(name, safe="")
+
+
+def _with_location(request: Request, name: str, forwarded: Response) -> Response:
+    """A forwarded 201 gets this worker's Location header, as Apache builds it locally."""
+    if forwarded.status_code == 201:
+        forwarded.headers["Location"] = _location(request, name)
+    return forwarded
 
 
 def _topic_tracking(request: Request, reset: bool = False) -> None:
@@ -86,8 +93,11 @@ async def create_connector(request: Request, forward: str | None = Forward) -> R
             raise BadRequestError(f"Invalid initial_state '{body['initial_state']}'; must be one of "
                                   f"{', '.join(INITIAL_STATES)}")
     _check_name(name, config)
-    _, info = await call(herder_of(request).put_connector_config, name, config, False, initial)
-    return JSONResponse(shapes.connector_info(info), status_code=201, headers={"Location": _location(request, name)})
+    result = await call_or_forward(request, herder_of(request).put_connector_config, name, config, False, initial)
+    if isinstance(result, Response):
+        return _with_location(request, name, result)
+    return JSONResponse(shapes.connector_info(result[1]), status_code=201,
+                        headers={"Location": _location(request, name)})
 
 
 @router.get("/{name}", **docs.op("Connector info", docs.CONNECTOR_INFO, errors=(404,)))
@@ -97,8 +107,8 @@ async def get_connector(request: Request, name: str, forward: str | None = Forwa
 
 @router.delete("/{name}", status_code=204, **docs.op("Delete a connector", None, errors=(404, 409)))
 async def delete_connector(request: Request, name: str, forward: str | None = Forward) -> Response:
-    await call(herder_of(request).delete_connector, name)
-    return Response(status_code=204)
+    result = await call_or_forward(request, herder_of(request).delete_connector, name)
+    return result if isinstance(result, Response) else Response(status_code=204)
 
 
 @router.get("/{name}/config", **docs.op("Connector config", docs.CONFIG_MAP, errors=(404,)))
@@ -111,7 +121,10 @@ async def get_config(request: Request, name: str, forward: str | None = Forward)
 async def put_config(request: Request, name: str, forward: str | None = Forward) -> Response:
     config = shapes.config_map(await read_json(request))
     _check_name(name, config)
-    created, info = await call(herder_of(request).put_connector_config, name, config, True)
+    result = await call_or_forward(request, herder_of(request).put_connector_config, name, config, True)
+    if isinstance(result, Response):
+        return _with_location(request, name, result)
+    created, info = result
     if created:
         return JSONResponse(shapes.connector_info(info), status_code=201,
                             headers={"Location": _location(request, name)})
@@ -125,7 +138,8 @@ async def patch_config(request: Request, name: str, forward: str | None = Forwar
     if patch.get("name") is not None and patch["name"] != name:
         raise BadRequestError(f"Connector name configuration ({patch['name']}) doesn't match connector name in the "
                               f"URL ({name})")
-    return JSONResponse(shapes.connector_info(await call(herder_of(request).patch_connector_config, name, patch)))
+    result = await call_or_forward(request, herder_of(request).patch_connector_config, name, patch)
+    return result if isinstance(result, Response) else JSONResponse(shapes.connector_info(result))
 
 
 @router.get("/{name}/status", **docs.op("Connector and task states", docs.CONNECTOR_STATUS, errors=(404,)))
@@ -145,8 +159,8 @@ async def get_task_status(request: Request, name: str, task: int) -> Response:
 
 @router.post("/{name}/tasks/{task}/restart", status_code=204, **docs.op("Restart a task", None, errors=(404, 409)))
 async def restart_task(request: Request, name: str, task: int, forward: str | None = Forward) -> Response:
-    await call(herder_of(request).restart_task, name, task)
-    return Response(status_code=204)
+    result = await call_or_forward(request, herder_of(request).restart_task, name, task)
+    return result if isinstance(result, Response) else Response(status_code=204)
 
 
 @router.post("/{name}/restart", status_code=204,
@@ -155,7 +169,9 @@ async def restart_task(request: Request, name: str, task: int, forward: str | No
 async def restart_connector(request: Request, name: str, includeTasks: str | None = Query(None),
                             onlyFailed: str | None = Query(None), forward: str | None = Forward) -> Response:
     include_tasks, only_failed = shapes.query_flag(includeTasks), shapes.query_flag(onlyFailed)
-    result = await call(herder_of(request).restart_connector, name, include_tasks, only_failed)
+    result = await call_or_forward(request, herder_of(request).restart_connector, name, include_tasks, only_failed)
+    if isinstance(result, Response):
+        return result
     if not include_tasks and not only_failed or result is None:
         return Response(status_code=204)
     return JSONResponse(shapes.connector_status(result), status_code=202)
@@ -176,8 +192,8 @@ async def resume_connector(request: Request, name: str, forward: str | None = Fo
 
 @router.put("/{name}/stop", status_code=204, **docs.op("Stop a connector (no tasks)", None, errors=(404,)))
 async def stop_connector(request: Request, name: str, forward: str | None = Forward) -> Response:
-    await call(herder_of(request).stop_connector, name)
-    return Response(status_code=204)
+    result = await call_or_forward(request, herder_of(request).stop_connector, name)
+    return result if isinstance(result, Response) else Response(status_code=204)
 
 
 @router.get("/{name}/topics", **docs.op("Topics the connector has used", docs.ACTIVE_TOPICS, errors=(403,)))
@@ -209,7 +225,8 @@ async def alter_offsets(request: Request, name: str, forward: str | None = Forwa
         raise BadRequestError("Partitions / offsets need to be provided for an alter offsets request")
     if not isinstance(offsets, list) or not all(_offset_entry(o) for o in offsets):
         raise BadRequestError("Each entry of \"offsets\" needs a \"partition\" object and an \"offset\" object or null")
-    return JSONResponse(await call(herder_of(request).alter_offsets, name, offsets))
+    result = await call_or_forward(request, herder_of(request).alter_offsets, name, offsets)
+    return result if isinstance(result, Response) else JSONResponse(result)
 
 
 def _offset_entry(entry: Any) -> bool:
@@ -220,4 +237,21 @@ def _offset_entry(entry: Any) -> bool:
 @router.delete("/{name}/offsets", **docs.op("Reset offsets (connector must be STOPPED)", docs.MESSAGE,
                                             errors=(400, 404)))
 async def reset_offsets(request: Request, name: str, forward: str | None = Forward) -> Response:
-    return JSONResponse(await call(herder_of(request).reset_offsets, name))
+    result = await call_or_forward(request, herder_of(request).reset_offsets, name)
+    return result if isinstance(result, Response) else JSONResponse(result)
+
+
+@router.post("/{name}/tasks", status_code=204,
+             **docs.op("Inter-worker only: a worker sends the leader its connector's new task configs (signed)",
+                       None, body={"type": "array", "items": docs.CONFIG_MAP}, errors=(400, 403, 404, 409, 503),
+                       extra={204: None}))
+async def put_task_configs(request: Request, name: str, forward: str | None = Forward) -> Response:
+    """Inter-worker: a follower running the connector sends its new task configs to the leader (signed)."""
+    body = await request.body()
+    configs = shapes.parse_json(body)
+    if not isinstance(configs, list) or not all(isinstance(c, dict) for c in configs):
+        raise BadRequestError("Task configs must be a JSON list of objects")
+    task_configs = [{str(k): (None if v is None else str(v)) for k, v in c.items()} for c in configs]
+    result = await call_or_forward(request, herder_of(request).put_task_configs, name, task_configs,
+                                   dict(request.headers), body)
+    return result if isinstance(result, Response) else Response(status_code=204)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kcli.connect.herder.base import Herder
+from kcli.connect.rest.loggers import LoggerLevels
 from kcli.errors import ConfigError, KcliError
 
 log = logging.getLogger("kcli.connect.rest")
@@ -99,6 +100,7 @@ class RestServer:
         self._ports: list[int] = []
         self._apps: list[Any] = []
         self._servers: list[tuple[Any, threading.Thread]] = []
+        self.loggers = LoggerLevels()  # one per worker: the main and admin listeners share it
 
     @property
     def herder(self) -> Herder | None:
@@ -179,7 +181,7 @@ class RestServer:
         for role in ("main", "admin"):
             if not any(r == role for r, _ in roles):
                 continue
-            app = create_app(self._herder, self.worker_config, part=role)
+            app = create_app(self._herder, self.worker_config, part=role, loggers=self.loggers)
             self._apps.append(app)
             for scheme in ("http", "https"):
                 socks = [sock for sock, (r, lst) in zip(sockets, roles, strict=True)

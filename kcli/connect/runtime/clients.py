@@ -67,14 +67,33 @@ def consumer_config(worker: WorkerConfig, connector: str, task: int,
 SECURITY_PREFIXES = ("security.protocol", "ssl.", "sasl.")
 
 
-def admin_config(worker: WorkerConfig, connector_config: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The worker's own admin client: bootstrap and top-level security settings, then `admin.` keys."""
+def _worker_client(worker: WorkerConfig) -> dict[str, str]:
+    """What every client of the worker itself uses: the bootstrap and the top-level security settings."""
     cfg = {"bootstrap.servers": worker.bootstrap_servers}
     cfg.update({k: v for k, v in worker.props.items() if k.startswith(SECURITY_PREFIXES)})
+    return cfg
+
+
+def admin_config(worker: WorkerConfig, connector_config: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The worker's own admin client: bootstrap and top-level security settings, then `admin.` keys."""
+    cfg = _worker_client(worker)
     cfg.update(worker.with_prefix("admin."))
     if connector_config:
         cfg.update(_overrides(connector_config, "admin.override."))
     return cfg
+
+
+def internal_client_configs(worker: WorkerConfig, client_id: str) -> tuple[dict[str, str], dict[str, str],
+                                                                          dict[str, str]]:
+    """(admin, producer, consumer) configs of the clients on Connect's internal topics.
+
+    The producer partitions keys with murmur2, as Java's default partitioner does, so kcli and Apache
+    workers write a key to the same partition; the consumer is assigned partitions, it joins no group."""
+    base = {**_worker_client(worker), "client.id": client_id}
+    producer = {**base, "acks": "all", "enable.idempotence": "false", "max.in.flight.requests.per.connection": "1",
+                "delivery.timeout.ms": "2147483647", "partitioner": "murmur2_random", "linger.ms": "0"}
+    consumer = {**base, "group.id": client_id, "enable.auto.commit": "false", "auto.offset.reset": "earliest"}
+    return base, producer, consumer
 
 
 RDKAFKA_LOG = logging.getLogger("kcli.connect.rdkafka")

@@ -19,7 +19,7 @@ class TaskStatusListener(Protocol):
     def on_task_resume(self, connector: str, task: int) -> None: ...
     def on_task_failure(self, connector: str, task: int, trace: str) -> None: ...
     def on_task_shutdown(self, connector: str, task: int) -> None: ...
-    def on_topic(self, connector: str, topic: str) -> None: ...
+    def on_topic(self, connector: str, task: int, topic: str) -> None: ...
 
 
 def format_trace(exc: BaseException) -> str:
@@ -158,7 +158,7 @@ class PipelineTask(WorkerTask):
         if self._topic_tracking:
             for topic in set(topics) - self._topics:
                 self._topics.add(topic)
-                self.listener.on_topic(self.connector, topic)
+                self.listener.on_topic(self.connector, self.task_id, topic)
 
 
 __all__ = ["PAUSED", "STARTED", "STOPPED", "PipelineTask", "TaskStatusListener", "WorkerTask", "format_trace"]

@@ -168,9 +168,9 @@ class Worker:
         if len(configs) > max_tasks and enforce:
             raise ConnectError(f"The connector {name} has generated {len(configs)} tasks, which is greater than "
                                f"{max_tasks}, the maximum number of tasks it is configured to create.")
-        from kcli.connect.plugins import python_name
+        from kcli.connect.plugins import task_class_name
 
-        return [{**{k: str(v) for k, v in c.items()}, "task.class": python_name(task_cls)} for c in configs]
+        return [{**{k: str(v) for k, v in c.items()}, "task.class": task_class_name(task_cls)} for c in configs]
 
     def set_target_state(self, name: str, state: str) -> None:
         with self._lock:
@@ -265,11 +265,11 @@ class Worker:
         return DeadLetterQueue(topic, name, task_id, headers, producer)
 
     def _task_class(self, conn_cls: type, task_cls_name: str) -> type:
-        from kcli.connect.plugins import python_name
+        from kcli.connect.plugins import python_name, task_class_name
 
         try:
             candidate = conn_cls().task_class()
-            if python_name(candidate) == task_cls_name or not task_cls_name:
+            if task_cls_name in (python_name(candidate), task_class_name(candidate), ""):
                 return candidate
         except Exception:
             pass

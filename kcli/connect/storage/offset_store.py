@@ -23,23 +23,15 @@ def canonical(partition: Mapping[str, Any]) -> str:
 
 
 def encode_key(connector: str, partition: Mapping[str, Any]) -> bytes:
-    try:
-        from kcli.connect.storage.offset_file_format import offset_key
+    from kcli.connect.storage.offset_file_format import offset_key
 
-        return offset_key(connector, dict(partition))
-    except ImportError:  # pragma: no cover - fallback while the codec module is not there
-        return json.dumps([connector, partition], separators=(",", ":"), ensure_ascii=False).encode()
+    return offset_key(connector, dict(partition))
 
 
 def encode_value(offset: Mapping[str, Any] | None) -> bytes | None:
-    if offset is None:
-        return None
-    try:
-        from kcli.connect.storage.offset_file_format import offset_value
+    from kcli.connect.storage.offset_file_format import offset_value
 
-        return offset_value(dict(offset))
-    except ImportError:  # pragma: no cover
-        return json.dumps(offset, separators=(",", ":"), ensure_ascii=False).encode()
+    return None if offset is None else offset_value(dict(offset))
 
 
 def decode_key(key: bytes) -> tuple[str, dict[str, Any]] | None:
@@ -89,6 +81,7 @@ class OffsetStore:
             self._index[(decoded[0], canonical(decoded[1]))] = key
 
     def get(self, connector: str, partitions: Iterable[Mapping[str, Any]]) -> list[dict[str, Any] | None]:
+        self._catch_up()
         with self._lock:
             out = []
             for p in partitions:
@@ -113,8 +106,12 @@ class OffsetStore:
     def _persist(self, data: Mapping[bytes, bytes | None]) -> None:
         """Write the whole map out (file store); in memory: nothing to do."""
 
+    def _catch_up(self) -> None:
+        """Make what other writers stored visible before a read (the Kafka store reads to the end)."""
+
     def connector_offsets(self, connector: str) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
         """Every (partition, offset) this connector has; reset (null) offsets are left out."""
+        self._catch_up()
         with self._lock:
             out = []
             for (name, _), key in self._index.items():

@@ -1,4 +1,4 @@
-"""Connector and task statuses (Apache's StatusBackingStore)."""
+"""Connector and task statuses, and the topics connectors use (Apache's StatusBackingStore)."""
 
 from __future__ import annotations
 
@@ -26,13 +26,36 @@ class Status:
             out["version"] = self.version
         return out
 
+    def can_be_replaced_safely_by(self, other: Status) -> bool:
+        """Apache's putSafe rule: the same worker, or a generation at least as new, may overwrite."""
+        return self.worker_id == other.worker_id or self.generation <= other.generation
+
+
+@dataclass(frozen=True)
+class TopicStatus:
+    """A topic a connector's task used (KIP-558 active topics)."""
+
+    topic: str
+    connector: str
+    task: int
+    discover_timestamp: int
+
 
 class StatusStore(ABC):
-    @abstractmethod
-    def put_connector(self, name: str, status: Status) -> None: ...
+    """`safe=True` writes (FAILED, UNASSIGNED) are skipped when another worker wrote a newer generation."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def flush(self) -> None:
+        """Wait until every status written so far is stored."""
 
     @abstractmethod
-    def put_task(self, name: str, task: int, status: Status) -> None: ...
+    def put_connector(self, name: str, status: Status, safe: bool = False) -> None: ...
+
+    @abstractmethod
+    def put_task(self, name: str, task: int, status: Status, safe: bool = False) -> None: ...
 
     @abstractmethod
     def connector(self, name: str) -> Status | None: ...
@@ -44,10 +67,25 @@ class StatusStore(ABC):
     def tasks(self, name: str) -> dict[int, Status]: ...
 
     @abstractmethod
-    def delete_connector(self, name: str) -> None: ...
+    def connectors(self) -> list[str]:
+        """Every connector with a status."""
+
+    @abstractmethod
+    def delete_connector(self, name: str) -> None:
+        """Forget a deleted connector's status and its tasks' (Apache writes DESTROYED as tombstones)."""
 
     @abstractmethod
     def delete_task(self, name: str, task: int) -> None: ...
+
+    @abstractmethod
+    def put_topic(self, status: TopicStatus) -> None: ...
+
+    @abstractmethod
+    def topics(self, connector: str) -> list[str]: ...
+
+    @abstractmethod
+    def delete_topics(self, connector: str) -> None:
+        """Reset the active topics of a connector."""
 
 
 class MemoryStatusStore(StatusStore):
@@ -55,13 +93,20 @@ class MemoryStatusStore(StatusStore):
         self._lock = threading.RLock()
         self._connectors: dict[str, Status] = {}
         self._tasks: dict[str, dict[int, Status]] = {}
+        self._topics: dict[str, dict[str, TopicStatus]] = {}
 
-    def put_connector(self, name: str, status: Status) -> None:
+    def put_connector(self, name: str, status: Status, safe: bool = False) -> None:
         with self._lock:
+            current = self._connectors.get(name)
+            if safe and current is not None and not current.can_be_replaced_safely_by(status):
+                return
             self._connectors[name] = status
 
-    def put_task(self, name: str, task: int, status: Status) -> None:
+    def put_task(self, name: str, task: int, status: Status, safe: bool = False) -> None:
         with self._lock:
+            current = self._tasks.get(name, {}).get(task)
+            if safe and current is not None and not current.can_be_replaced_safely_by(status):
+                return
             self._tasks.setdefault(name, {})[task] = status
 
     def connector(self, name: str) -> Status | None:
@@ -76,6 +121,10 @@ class MemoryStatusStore(StatusStore):
         with self._lock:
             return dict(sorted(self._tasks.get(name, {}).items()))
 
+    def connectors(self) -> list[str]:
+        with self._lock:
+            return sorted(set(self._connectors) | set(self._tasks))
+
     def delete_connector(self, name: str) -> None:
         with self._lock:
             self._connectors.pop(name, None)
@@ -84,3 +133,15 @@ class MemoryStatusStore(StatusStore):
     def delete_task(self, name: str, task: int) -> None:
         with self._lock:
             self._tasks.get(name, {}).pop(task, None)
+
+    def put_topic(self, status: TopicStatus) -> None:
+        with self._lock:
+            self._topics.setdefault(status.connector, {})[status.topic] = status
+
+    def topics(self, connector: str) -> list[str]:
+        with self._lock:
+            return sorted(self._topics.get(connector, {}))
+
+    def delete_topics(self, connector: str) -> None:
+        with self._lock:
+            self._topics.pop(connector, None)
