@@ -81,6 +81,8 @@ class _Writer:
 
     def string(self, s: str) -> None:
         data = (s or "").encode("utf-8")
+        if len(data) > 0x7FFF:
+            raise ProtocolError(f"string of {len(data)} bytes is longer than the protocol's 32767")
         self.int16(len(data))
         self.buf += data
 
@@ -120,7 +122,7 @@ class _Reader:
         n = self.int16()
         if n < 0:
             raise ProtocolError("null where a string is required")
-        return self._take(n).decode("utf-8")
+        return self._take(n).decode("utf-8", "replace")  # as Java's decoder: bad bytes become U+FFFD
 
     def nullable_bytes(self) -> bytes | None:
         n = self.int32()
@@ -159,18 +161,19 @@ def _write_entries(w: _Writer, entries: dict[str, list[int]] | None) -> None:
             w.int32(i)
 
 
-def _read_entries(r: _Reader, nullable: bool) -> tuple[list[str], list[TaskId]]:
+def _read_entries(r: _Reader) -> tuple[list[str], list[TaskId]]:
+    """A nullable array of connector assignments (null reads as empty)."""
     count = r.int32()
     if count < 0:
-        if not nullable:
-            raise ProtocolError("null assignment array")
         return [], []
     connectors: list[str] = []
     tasks: list[TaskId] = []
     for _ in range(count):
         name = r.string()
         n = r.int32()
-        for _ in range(max(n, 0)):
+        if n < 0:
+            raise ProtocolError("negative task array size")
+        for _ in range(n):
             task = r.int32()
             if task == CONNECTOR_TASK:
                 connectors.append(name)
@@ -195,15 +198,17 @@ def encode_assignment(a: Assignment) -> bytes:
 
 
 def decode_assignment(data: bytes) -> Assignment:
-    """An assignment of any version; fields a v0 (or short v1) assignment lacks get their defaults."""
+    """An assignment of any version, read as Apache's workers read them all (the v1 layout, tolerant):
+    fields missing at the end get their defaults; a field cut short is an error."""
     r = _Reader(data)
     version = _version(r)
     a = Assignment(version=version, error=r.int16(), leader=r.string(), leader_url=r.string(), offset=r.int64())
-    a.connectors, a.tasks = _read_entries(r, nullable=version >= COMPATIBLE_VERSION)
-    if version >= COMPATIBLE_VERSION and r.remaining() >= 4:
-        a.revoked_connectors, a.revoked_tasks = _read_entries(r, nullable=True)
-        if r.remaining() >= 4:
-            a.delay = r.int32()
+    if r.remaining():
+        a.connectors, a.tasks = _read_entries(r)
+    if r.remaining():
+        a.revoked_connectors, a.revoked_tasks = _read_entries(r)
+    if r.remaining():
+        a.delay = r.int32()
     return a
 
 
@@ -232,7 +237,7 @@ def decode_subscription(data: bytes) -> WorkerState:
     _version(r)
     url, offset = r.string(), r.int64()
     allocation = None
-    if r.remaining() >= 4:
+    if r.remaining():
         raw = r.nullable_bytes()
         allocation = decode_assignment(raw) if raw is not None else None
     return WorkerState(url, offset, allocation)

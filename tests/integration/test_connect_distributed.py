@@ -1,0 +1,166 @@
+"""`kcli connect distributed`: several real worker processes on the test broker.
+
+Balancing, scaling up and down, a dead worker, a worker that comes back, and the REST API of any
+worker; incremental cooperative rebalancing means work that stays put is never restarted, which
+the RecordingConnector's start/stop log shows.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import wait_for
+from tests.integration.distributed_support import RECORDING, Cluster, per_worker, recordings
+
+pytestmark = [pytest.mark.broker, pytest.mark.slow]
+
+DELAY_S = 4.0  # scheduled.rebalance.max.delay.ms of these clusters
+
+
+def _connectors(tmp: Path, topic: str) -> dict[str, dict[str, str]]:
+    """6 connectors, 18 tasks: 2 file sources (1 task), 2 file sinks (2 tasks), 2 recording (6 tasks)."""
+    record = str(tmp / "record.log")
+    out: dict[str, dict[str, str]] = {}
+    for i in range(2):
+        out[f"src-{i}"] = {"connector.class": "FileStreamSource", "file": str(tmp / f"in-{i}.txt"), "topic": topic}
+        out[f"sink-{i}"] = {"connector.class": "FileStreamSink", "file": str(tmp / f"out-{i}.txt"), "topics": topic,
+                            "tasks.max": "2"}
+        out[f"rec-{i}"] = {"connector.class": RECORDING, "tasks.max": "6", "record.file": record}
+    return out
+
+
+TASKS = {f"src-{i}-0" for i in range(2)} | {f"sink-{i}-{t}" for i in range(2) for t in range(2)} | {
+    f"rec-{i}-{t}" for i in range(2) for t in range(6)}
+TOTAL = 6 + len(TASKS)
+
+
+def _balanced(placement: dict[str, str], workers: int) -> bool:
+    counts = per_worker(placement, TASKS)
+    if len(counts) != workers:
+        return False
+    conns = [c for c, _ in counts.values()]
+    tasks = [t for _, t in counts.values()]
+    return max(conns) - min(conns) <= 1 and max(tasks) - min(tasks) <= 1
+
+
+def _wait_balanced(cluster: Cluster, workers: int, timeout: float = 90) -> dict[str, str]:
+    """The placement once every connector and task runs and the live workers share them within ±1."""
+    def balanced() -> dict[str, str] | None:
+        placement = cluster.wait_running(TOTAL, timeout=5)
+        return placement if _balanced(placement, workers) else None
+
+    return wait_for(balanced, timeout=timeout, interval=0.25, message=f"work balanced over {workers} workers")
+
+
+def _rebalance_seen(log: str, after: float) -> float | None:
+    """The time of the first 'Rebalance started' a worker logged after `after` (epoch s)."""
+    for m in re.finditer(r"^\[([\d-]+ [\d:]+),(\d+)\] INFO Rebalance started", log, re.M):
+        t = datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S").timestamp() + int(m.group(2)) / 1000
+        if t >= after:
+            return t
+    return None
+
+
+def _unmoved_restarted(before: dict[str, str], after: dict[str, str], record: Path, starts_before: int) -> list[str]:
+    """Recording tasks that stayed on their worker but were started or stopped after `starts_before` lines."""
+    stayed = {k for k in before if k.startswith("rec-") and k in TASKS and before[k] == after.get(k)}
+    return sorted({task for _, task in recordings(record)[starts_before:] if task in stayed})
+
+
+def test_balance_scale_up_and_down(tmp_path: Path, bootstrap: str, topic_name: str) -> None:
+    cluster = Cluster(tmp_path, bootstrap, "balance")
+    try:
+        for _ in range(3):
+            cluster.start()
+        for i, (name, cfg) in enumerate(_connectors(tmp_path, topic_name).items()):
+            cluster.create(name, cfg, via=cluster.workers[i % 3])
+        placement = _wait_balanced(cluster, 3)
+        views = [cluster.statuses(via=w) for w in cluster.workers]
+        assert all(v == views[0] for v in views), "every worker shows the same view"
+        assert set(placement.values()) == {w.worker_id for w in cluster.workers}
+
+        # scale up: a 4th worker gets work; what stays put is not restarted
+        record = tmp_path / "record.log"
+        mark = len(recordings(record))
+        fourth = cluster.start()
+        grown = _wait_balanced(cluster, 4)
+        assert fourth.worker_id in grown.values()
+        assert _unmoved_restarted(placement, grown, record, mark) == []
+
+        # scale down: SIGTERM -> LeaveGroup (the others start rebalancing at once), exit 0; its work moves
+        # only after scheduled.rebalance.max.delay.ms, and nothing else restarts
+        leaving = cluster.workers[1]
+        moved = {k for k, w in grown.items() if w == leaving.worker_id}
+        mark = len(recordings(record))
+        stopped_at = time.time()
+        assert leaving.stop(signal.SIGTERM) == 0
+        survivors = [w for w in cluster.workers if w.alive()]
+        seen = wait_for(lambda: all(_rebalance_seen(w.output(), stopped_at) for w in survivors), timeout=10,
+                        message="the survivors to see the worker leave")
+        assert seen
+        first_seen = min(_rebalance_seen(w.output(), stopped_at) or 0 for w in survivors)
+        assert first_seen - stopped_at < 3.0, "LeaveGroup makes the group rebalance within a couple of seconds"
+        shrunk = _wait_balanced(cluster, 3)
+        elapsed = time.time() - stopped_at
+        assert elapsed >= DELAY_S - 0.5, f"the leaver's work moved after {elapsed:.1f}s, before the delay"
+        assert leaving.worker_id not in shrunk.values()
+        assert moved and all(shrunk[k] != leaving.worker_id for k in moved)
+        assert _unmoved_restarted(grown, shrunk, record, mark) == []
+    finally:
+        cluster.stop()
+
+
+def _leader(cluster: Cluster) -> str:
+    """The worker id of the kcli worker that computed the latest assignment (it logs it)."""
+    latest: tuple[str, str] = ("", "")
+    for w in cluster.live():
+        for m in re.finditer(r"^\[([\d-]+ [\d:]+,\d+)\] INFO Leader assignment for generation", w.output(), re.M):
+            latest = max(latest, (m.group(1), w.worker_id))
+    assert latest[1], "no worker logged a leader assignment"
+    return latest[1]
+
+
+def test_dead_worker_work_waits_for_the_delay_and_a_returning_worker_gets_it_back(
+        tmp_path: Path, bootstrap: str) -> None:
+    cluster = Cluster(tmp_path, bootstrap, "failover")
+    record = str(tmp_path / "record.log")
+    try:
+        for _ in range(3):
+            cluster.start()
+        cluster.create("rec", {"connector.class": RECORDING, "tasks.max": "8", "record.file": record})
+        total = 1 + 8
+
+        def balanced() -> dict[str, str] | None:
+            p = cluster.wait_running(total, timeout=5)
+            counts = [n for _, n in per_worker(p, {f"rec-{i}" for i in range(8)}).values()]
+            return p if len(counts) == 3 and max(counts) - min(counts) <= 1 else None
+
+        placement = wait_for(balanced, timeout=90, message="9 connectors and tasks over 3 workers")
+        leader = _leader(cluster)
+        victim = next(w for w in cluster.live() if w.worker_id != leader)
+        lost = {k for k, wid in placement.items() if wid == victim.worker_id}
+        killed_at = time.monotonic()
+        victim.kill()
+        moved = cluster.wait_running(total, timeout=60)
+        elapsed = time.monotonic() - killed_at
+        # detection takes about session.timeout.ms (6 s), then the leader holds the work for the delay
+        assert elapsed >= DELAY_S + 4, f"a dead worker's work moved after {elapsed:.1f}s, before the delay"
+        assert all(moved[k] != victim.worker_id for k in lost)
+
+        # a worker that comes back within the delay gets the lost work back
+        leader = _leader(cluster)
+        victim = next(w for w in cluster.live() if w.worker_id != leader)
+        lost = {k for k, wid in moved.items() if wid == victim.worker_id}
+        victim.kill()
+        back = cluster.start(port=victim.port)
+        assert back.worker_id == victim.worker_id
+        final = cluster.wait_running(total, timeout=60)
+        assert {k for k, wid in final.items() if wid == back.worker_id} == lost
+    finally:
+        cluster.stop()
