@@ -24,7 +24,7 @@ binds every interface). Stop it with Ctrl-C or SIGTERM: tasks stop, offsets are 
 Exit codes (as Apache's script):
   0  stopped by SIGINT/SIGTERM
   1  usage error (no worker file)
-  2  start-up error (bad worker config, broker unreachable, corrupt offsets file, port in use)
+  2  start-up error (worker file missing or invalid, broker unreachable, corrupt offsets file, port in use)
   3  a connector file that fails (unreadable, invalid config, unknown class, connector failed)
 """
 
@@ -37,7 +37,7 @@ def command() -> None:
     Exit codes (as Apache's scripts, not kcli's usual ones):
       0  stopped by SIGINT/SIGTERM
       1  usage error
-      2  start-up error (bad worker config, broker unreachable, port in use)
+      2  start-up error (worker file missing or invalid, broker unreachable, port in use)
       3  a connector file that fails
     """
 
@@ -53,7 +53,7 @@ def standalone(files: tuple[str, ...], log_level: str | None) -> None:
         sys.exit(EXIT_USAGE)
     for f in files:
         if not Path(f).is_file():
-            raise KcliError(f"file not found: {f}", exit_code=EXIT_USAGE if f == files[0] else EXIT_CONNECTOR)
+            raise KcliError(f"file not found: {f}", exit_code=EXIT_STARTUP if f == files[0] else EXIT_CONNECTOR)
     from kcli.connect.launcher import run_standalone
 
     sys.exit(run_standalone(files[0], files[1:], log_level))
@@ -75,7 +75,7 @@ Exit codes (as Apache's script):
   0  stopped by SIGINT/SIGTERM
   1  usage error (no worker file), or the herder stopped on an error (e.g. an internal topic
      that is not compacted)
-  2  start-up error (bad worker config, broker unreachable, port in use)
+  2  start-up error (worker file missing or invalid, broker unreachable, port in use)
 """
 
 
@@ -88,7 +88,7 @@ def distributed(files: tuple[str, ...], log_level: str | None) -> None:
         click.echo("Usage: kcli connect distributed WORKER.properties", err=True)
         sys.exit(EXIT_USAGE)
     if not Path(files[0]).is_file():
-        raise KcliError(f"file not found: {files[0]}", exit_code=EXIT_USAGE)
+        raise KcliError(f"file not found: {files[0]}", exit_code=EXIT_STARTUP)
     from kcli.connect.launcher import run_distributed
 
     sys.exit(run_distributed(files[0], log_level))

@@ -191,6 +191,7 @@ def run_distributed(worker_file: str, log_level: str | None) -> int:
                 rest = _start_rest(config.props)
                 herder = build_distributed_herder(config, dist, rest.worker_id, rest.url)
                 herder.logger_levels = rest.loggers
+                herder.lookup_cluster()  # as Apache, before anything starts: an unreachable broker is exit 2
             except (KcliError, ConnectError) as exc:
                 log.error("Stopping due to error: %s", exc.message)
                 raise KcliError(exc.message, exit_code=EXIT_STARTUP) from None

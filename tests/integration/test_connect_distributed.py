@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import signal
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import wait_for
-from tests.integration.distributed_support import RECORDING, Cluster, per_worker, recordings
+from tests.integration.distributed_support import RECORDING, Cluster, DistWorker, per_worker, recordings
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
@@ -162,5 +163,142 @@ def test_dead_worker_work_waits_for_the_delay_and_a_returning_worker_gets_it_bac
         assert back.worker_id == victim.worker_id
         final = cluster.wait_running(total, timeout=60)
         assert {k for k, wid in final.items() if wid == back.worker_id} == lost
+    finally:
+        cluster.stop()
+
+
+def _rewinds(values: list[int]) -> int:
+    """How often the sequence steps back (a replay), failing on any other gap or disorder."""
+    rewinds = 0
+    for prev, cur in zip(values, values[1:], strict=False):
+        if cur == prev + 1:
+            continue
+        assert cur <= prev, f"line {prev + 1} is missing before {cur}"
+        rewinds += 1
+    return rewinds
+
+
+def test_nothing_lost_while_workers_are_bounced(tmp_path: Path, bootstrap: str, topic_name: str) -> None:
+    """A FileStreamSource -> topic -> FileStreamSink pipeline of 100,000 lines while the workers running it
+    are stopped one by one, gracefully and with kill -9, and replaced. Every line arrives, in order.
+
+    The bound on duplicates: a graceful stop commits offsets, so it replays nothing; a kill -9 loses
+    what the source and sink had not committed yet (offset.flush.interval.ms = 1 s), so each kill may
+    cause at most two replays (one of the source offsets, one of the sink's) — the sink file is the
+    source file with at most 2 x kills steps back, and no line is ever skipped."""
+    from tests.integration.test_connect_standalone_support import create_topic
+
+    cluster = Cluster(tmp_path, bootstrap, "lossless", {"scheduled.rebalance.max.delay.ms": "1000",
+                                                        "consumer.session.timeout.ms": "6000",
+                                                        "consumer.heartbeat.interval.ms": "1000"})
+    source, sink = tmp_path / "in.txt", tmp_path / "out.txt"
+    total = 100_000
+    create_topic(bootstrap, topic_name)
+    try:
+        for _ in range(3):
+            cluster.start()
+        cluster.create("pipe-src", {"connector.class": "FileStreamSource", "file": str(source), "topic": topic_name})
+        cluster.create("pipe-sink", {"connector.class": "FileStreamSink", "file": str(sink), "topics": topic_name})
+        cluster.wait_running(4)
+        done = threading.Event()
+
+        def write() -> None:
+            with source.open("a") as f:
+                for start in range(0, total, 2500):
+                    f.write("".join(f"{n}\n" for n in range(start, start + 2500)))
+                    f.flush()
+                    time.sleep(0.25)
+            done.set()
+
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+        kills = 0
+        for round_, graceful in enumerate([True, False, True, False]):
+            placement = cluster.wait_running(4, timeout=60)
+            holder = placement["pipe-src-0" if round_ % 2 == 0 else "pipe-sink-0"]
+            worker = next(w for w in cluster.live() if w.worker_id == holder)
+            if graceful:
+                assert worker.stop(signal.SIGTERM) == 0
+            else:
+                worker.kill()
+                kills += 1
+            cluster.start()
+            time.sleep(1.0)
+        writer.join(60)
+        assert done.is_set()
+
+        def arrived() -> list[int] | None:
+            values = [int(v) for v in sink.read_text().split()] if sink.exists() else []
+            return values if len(set(values)) == total else None
+
+        values = wait_for(arrived, timeout=120, interval=0.5, message="every line in the sink file")
+        assert set(values) == set(range(total))
+        assert values[0] == 0
+        assert _rewinds(values) <= 2 * kills
+    finally:
+        cluster.stop()
+
+
+def _every_write_through(cluster: Cluster, w: DistWorker, workers: list[DistWorker], cfg: dict[str, str]) -> None:
+    """Create, update, patch, pause, resume, restart, stop, alter/reset offsets, delete: all through `w`."""
+    name = f"fwd-{w.port}"
+    resp = w.request("POST", "/connectors", json={"name": name, "config": cfg})
+    assert resp.status_code == 201, resp.text
+    assert resp.headers["Location"] == f"{w.url}/connectors/{name}"
+    assert w.request("POST", "/connectors", json={"name": name, "config": cfg}).status_code == 409
+
+    def state() -> tuple[str, list[str]]:
+        status = cluster.statuses(w)[name]
+        return status["connector"]["state"], [t["state"] for t in status["tasks"]]
+
+    wait_for(lambda: state() == ("RUNNING", ["RUNNING"]), timeout=30, message=f"{name} RUNNING")
+    assert w.request("PUT", f"/connectors/{name}/config", json={**cfg, "batch.size": "100"}).status_code == 200
+    patched = w.request("PATCH", f"/connectors/{name}/config", json={"batch.size": "50"})
+    assert patched.status_code == 200 and patched.json()["config"]["batch.size"] == "50"
+    wait_for(lambda: all(x.get(f"/connectors/{name}/config")["batch.size"] == "50" for x in workers),
+             timeout=30, message="the patched config on every worker")
+    for path, wanted in (("pause", "PAUSED"), ("resume", "RUNNING")):
+        assert w.request("PUT", f"/connectors/{name}/{path}").status_code == 202
+        wait_for(lambda s=wanted: state() == (s, [s]), timeout=30, message=f"{name} {wanted}")
+    assert w.request("POST", f"/connectors/{name}/restart").status_code == 204
+    restarted = w.request("POST", f"/connectors/{name}/restart?includeTasks=true")
+    assert restarted.status_code == 202 and restarted.json()["connector"]["state"] == "RESTARTING"
+    assert w.request("POST", f"/connectors/{name}/tasks/0/restart").status_code == 204
+    wait_for(lambda: state() == ("RUNNING", ["RUNNING"]), timeout=30, message=f"{name} RUNNING after restarts")
+    assert w.request("PUT", f"/connectors/{name}/stop").status_code == 204
+    wait_for(lambda: state() == ("STOPPED", []), timeout=30, message=f"{name} STOPPED without tasks")
+    offsets = {"offsets": [{"partition": {"filename": cfg["file"]}, "offset": {"position": 7}}]}
+    altered = w.request("PATCH", f"/connectors/{name}/offsets", json=offsets)
+    assert altered.status_code == 200, altered.text
+    assert all(x.get(f"/connectors/{name}/offsets") == offsets for x in workers)
+    assert w.request("DELETE", f"/connectors/{name}/offsets").status_code == 200
+    assert all(x.get(f"/connectors/{name}/offsets") == {"offsets": []} for x in workers)
+    assert w.request("DELETE", f"/connectors/{name}").status_code == 204
+    wait_for(lambda: all(name not in x.get("/connectors") for x in workers), timeout=30,
+             message=f"{name} deleted everywhere")
+    assert w.request("DELETE", f"/connectors/{name}").status_code == 404
+
+
+def test_any_worker_answers_writes_and_the_cli_fails_over(tmp_path: Path, bootstrap: str, topic_name: str) -> None:
+    """Every REST write, sent to each worker in turn (one of them is a follower: forwarded to the leader
+    or to the connector's owner), takes effect; `kcli connectors` with several --url keeps working when
+    the first worker dies."""
+    from tests.helpers import run_kcli
+
+    cluster = Cluster(tmp_path, bootstrap, "answers")
+    try:
+        workers = [cluster.start(), cluster.start()]
+        for w in workers:
+            _every_write_through(cluster, w, workers, {"connector.class": "FileStreamSource", "topic": topic_name,
+                                                       "file": str(tmp_path / f"{w.port}.txt")})
+        keep = "cli-kept"
+        cluster.create(keep, {"connector.class": "FileStreamSource", "file": str(tmp_path / "k.txt"),
+                              "topic": topic_name})
+        cluster.wait_running(2)
+        urls = ["--url", workers[0].url, "--url", workers[1].url]
+        workers[0].kill()
+        listed = run_kcli(["connectors", *urls, "list"], timeout=60)
+        assert listed.returncode == 0, listed.stderr
+        assert listed.stdout.split() == [keep]
     finally:
         cluster.stop()

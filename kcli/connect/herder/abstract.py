@@ -61,8 +61,15 @@ class AbstractHerder(StatusRecorder, Herder):
             md = new_admin(admin_config(self.config)).list_topics(timeout=15)
             return md.cluster_id
         except Exception as exc:
-            raise ConnectError(f"Failed to connect to and describe Kafka cluster at "
-                               f"{self.config.bootstrap_servers}: {exc}") from exc
+            reason = exc.args[0].str() if exc.args and hasattr(exc.args[0], "str") else str(exc)
+            raise ConnectError(f"Failed to connect to and describe Kafka cluster at {self.config.bootstrap_servers}: "
+                               f"{reason}. Check the worker's broker connection and security properties "
+                               "(key 'bootstrap.servers')") from None
+
+    def lookup_cluster(self) -> None:
+        """Learn the Kafka cluster id (GET / shows it); ConnectError when the broker does not answer."""
+        if self._cluster_id is None:
+            self._cluster_id = self._lookup_cluster_id()
 
     def worker_info(self) -> JSON:
         from kcli import __version__

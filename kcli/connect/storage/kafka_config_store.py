@@ -201,10 +201,10 @@ class KafkaConfigStore(ConfigStore):
 
     # -- reading (the log's thread) ------------------------------------------------------------------
     def _on_record(self, key_bytes: bytes | None, value_bytes: bytes | None, partition: int, offset: int) -> None:
+        key = (key_bytes or b"").decode("utf-8", "replace")  # as Java's StringDeserializer
         try:
-            key = (key_bytes or b"").decode("utf-8")
             value = json.loads(value_bytes) if value_bytes is not None else None
-        except (UnicodeDecodeError, ValueError) as exc:
+        except ValueError as exc:
             log.error("Failed to convert config data to Kafka Connect format: %s", exc)
             return
         notify: Any = None

@@ -59,7 +59,11 @@ def ensure_topic(admin: Any, spec: TopicSpec, timeout: float = 30.0) -> int:
             if getattr(err, "name", lambda: "")() != "TOPIC_ALREADY_EXISTS":
                 raise ConnectError(f"Unable to create topic(s) '{topic}': {err.str()} (key '{spec.config_key}')") \
                     from None
+        deadline = time.monotonic() + timeout
         md = _metadata(admin, topic, timeout)
+        while md is None and time.monotonic() < deadline:  # a new topic's metadata may lag its creation
+            time.sleep(0.2)
+            md = _metadata(admin, topic, timeout)
         if md is None:
             raise ConnectError(f"Topic '{topic}' was created but its metadata could not be read "
                                f"(key '{spec.config_key}')")

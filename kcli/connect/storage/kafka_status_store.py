@@ -15,7 +15,17 @@ from typing import Any
 
 from kcli.connect.converters.jackson import dumps_bytes
 from kcli.connect.storage.kafka_log import KafkaLog
-from kcli.connect.storage.status_store import RUNNING, UNASSIGNED, Status, StatusStore, TopicStatus
+from kcli.connect.storage.status_store import (
+    FAILED,
+    PAUSED,
+    RESTARTING,
+    RUNNING,
+    STOPPED,
+    UNASSIGNED,
+    Status,
+    StatusStore,
+    TopicStatus,
+)
 from kcli.connect.task_id import parse_task_key
 
 log = logging.getLogger(__name__)
@@ -23,6 +33,7 @@ log = logging.getLogger(__name__)
 CONNECTOR_PREFIX, TASK_PREFIX, TOPIC_PREFIX, TOPIC_SEPARATOR = (
     "status-connector-", "status-task-", "status-topic-", ":connector-")
 FLUSH_TIMEOUT_S = 30.0
+STATES = frozenset({UNASSIGNED, RUNNING, PAUSED, FAILED, RESTARTING, STOPPED})
 
 
 def status_value(status: Status) -> bytes:
@@ -41,7 +52,7 @@ def parse_status(value: bytes) -> Status | None:
         state, worker, generation = data["state"], data["worker_id"], data["generation"]
     except (ValueError, TypeError, KeyError):
         return None
-    if not isinstance(state, str) or not isinstance(worker, str) or not isinstance(generation, int):
+    if state not in STATES or not isinstance(worker, str) or not isinstance(generation, int):
         return None
     trace, version = data.get("trace"), data.get("version")
     return Status(state, worker, trace if isinstance(trace, str) else None, generation,
