@@ -8,6 +8,7 @@ process is stopped by PID.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -26,19 +27,21 @@ from tests.helpers import ACCEPTANCE, KAFKA_DEV, ROOT, free_port, wait_for
 FAST = {"session.timeout.ms": "6000", "heartbeat.interval.ms": "1000", "offset.flush.interval.ms": "1000",
         "scheduled.rebalance.max.delay.ms": "4000", "task.shutdown.graceful.timeout.ms": "3000"}
 RECORDING = "tests.integration.distributed_support.RecordingConnector"
+LEADER_LOG = re.compile(r"^\[([\d-]+ [\d:]+,\d+)\] INFO .*Joined group at generation \d+ .*leaderUrl='([^']*)'", re.M)
 
 
 class DistWorker:
     """One `kcli connect distributed` (or Apache connect-distributed) process."""
 
-    def __init__(self, properties: Path, port: int, log: Path, apache: bool = False) -> None:
+    def __init__(self, properties: Path, port: int, log: Path, apache: bool = False,
+                 apache_command: list[str] | None = None) -> None:
         self.port = port
         self.log = log
         self.apache = apache
         self.properties = properties
         env = {**os.environ, "KCLI_LOG_LEVEL": "INFO", "KAFKA_DEV_LOG_LEVEL": "INFO"}
         if apache:
-            cmd = [str(KAFKA_DEV), "tool", "connect-distributed", str(properties)]
+            cmd = [*(apache_command or [str(KAFKA_DEV), "tool", "connect-distributed"]), str(properties)]
         else:
             cmd = [sys.executable, "-m", "kcli", "connect", "distributed", str(properties)]
         self._log_file = open(log, "ab")  # noqa: SIM115 - closed in stop()
@@ -103,13 +106,14 @@ class Cluster:
         self.group = group or f"{name}-{uuid.uuid4().hex[:8]}"
         self.settings = {**FAST, **(settings or {})}
         self.workers: list[DistWorker] = []
+        self.apache_command: list[str] | None = None  # how to run Apache's worker (default: kafka-dev tool)
 
     @property
     def topics(self) -> tuple[str, str, str]:
         """(config, offset, status) topic names."""
         return f"{self.group}-configs", f"{self.group}-offsets", f"{self.group}-status"
 
-    def properties(self, port: int, extra: dict[str, str] | None = None) -> Path:
+    def properties(self, port: int, extra: dict[str, str] | None = None, yaml: bool = False) -> Path:
         config, offsets, status = self.topics
         text = (ACCEPTANCE / "connect-distributed.properties").read_text()
         text = text.replace("localhost:9092", self.bootstrap).replace("group.id=connect-cluster",
@@ -120,16 +124,25 @@ class Cluster:
         text += "\n" + "".join(f"{k}={v}\n" for k, v in {**self.settings, **(extra or {})}.items())
         path = self.tmp / f"worker-{self.group}-{port}.properties"
         path.write_text(text)
+        if yaml:  # the same settings as a YAML worker file (flat dotted keys)
+            import json
+
+            from kcli.config import load_file
+
+            yaml_path = path.with_suffix(".yaml")
+            yaml_path.write_text("".join(f"{k}: {json.dumps(v)}\n" for k, v in load_file(path).items()))
+            return yaml_path
         return path
 
     def start(self, apache: bool = False, port: int | None = None, extra: dict[str, str] | None = None,
-              wait: bool = True) -> DistWorker:
+              wait: bool = True, yaml: bool = False) -> DistWorker:
         port = port or free_port()
         extra = {**(extra or {})}
         if apache:
             extra.setdefault("plugin.discovery", "only_scan")
         kind = "apache" if apache else "kcli"
-        worker = DistWorker(self.properties(port, extra), port, self.tmp / f"{kind}-{port}.log", apache=apache)
+        worker = DistWorker(self.properties(port, extra, yaml), port, self.tmp / f"{kind}-{port}.log", apache=apache,
+                            apache_command=self.apache_command)
         self.workers.append(worker)
         if wait:
             worker.wait_ready()
@@ -144,6 +157,16 @@ class Cluster:
     def stop(self) -> None:
         for w in self.workers:
             w.stop()
+
+    def leader(self) -> DistWorker:
+        """The live worker the latest assignment names as leader (kcli and Apache both log it)."""
+        latest: tuple[str, str] = ("", "")
+        for w in self.live():
+            for m in LEADER_LOG.finditer(w.output()):
+                latest = max(latest, (m.group(1), m.group(2)))
+        leader = next((w for w in self.live() if latest[1].rstrip("/") == w.url), None)
+        assert leader is not None, f"no live worker is the leader {latest[1]!r}"
+        return leader
 
     def create(self, name: str, config: dict[str, str], via: DistWorker | None = None) -> dict:
         resp = (via or self.any()).request("POST", "/connectors", json={"name": name, "config": config})

@@ -117,16 +117,6 @@ def test_balance_scale_up_and_down(tmp_path: Path, bootstrap: str, topic_name: s
         cluster.stop()
 
 
-def _leader(cluster: Cluster) -> str:
-    """The worker id of the kcli worker that computed the latest assignment (it logs it)."""
-    latest: tuple[str, str] = ("", "")
-    for w in cluster.live():
-        for m in re.finditer(r"^\[([\d-]+ [\d:]+,\d+)\] INFO Leader assignment for generation", w.output(), re.M):
-            latest = max(latest, (m.group(1), w.worker_id))
-    assert latest[1], "no worker logged a leader assignment"
-    return latest[1]
-
-
 def test_dead_worker_work_waits_for_the_delay_and_a_returning_worker_gets_it_back(
         tmp_path: Path, bootstrap: str) -> None:
     cluster = Cluster(tmp_path, bootstrap, "failover")
@@ -143,8 +133,8 @@ def test_dead_worker_work_waits_for_the_delay_and_a_returning_worker_gets_it_bac
             return p if len(counts) == 3 and max(counts) - min(counts) <= 1 else None
 
         placement = wait_for(balanced, timeout=90, message="9 connectors and tasks over 3 workers")
-        leader = _leader(cluster)
-        victim = next(w for w in cluster.live() if w.worker_id != leader)
+        leader = cluster.leader()
+        victim = next(w for w in cluster.live() if w is not leader)
         lost = {k for k, wid in placement.items() if wid == victim.worker_id}
         killed_at = time.monotonic()
         victim.kill()
@@ -155,8 +145,8 @@ def test_dead_worker_work_waits_for_the_delay_and_a_returning_worker_gets_it_bac
         assert all(moved[k] != victim.worker_id for k in lost)
 
         # a worker that comes back within the delay gets the lost work back
-        leader = _leader(cluster)
-        victim = next(w for w in cluster.live() if w.worker_id != leader)
+        leader = cluster.leader()
+        victim = next(w for w in cluster.live() if w is not leader)
         lost = {k for k, wid in moved.items() if wid == victim.worker_id}
         victim.kill()
         back = cluster.start(port=victim.port)

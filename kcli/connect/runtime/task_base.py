@@ -65,6 +65,8 @@ class WorkerTask:
 
     def transition_to(self, state: str) -> None:
         with self._cond:
+            if state == self._target:
+                return  # already there: no new status record
             self._target = state
             self._cond.notify_all()
         if state == PAUSED:

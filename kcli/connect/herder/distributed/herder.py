@@ -309,11 +309,8 @@ class DistributedHerder(ClusterOperations, AbstractHerder):
     # -- rebalances ------------------------------------------------------------------------------------
     def on_assigned(self, assignment: Assignment, generation: int) -> None:
         """The member joined a generation (tick thread)."""
-        log.info("Joined group at generation %d with protocol version %d and got assignment: leader=%s, "
-                 "connectors=%s, tasks=%s, revoked connectors=%s, revoked tasks=%s, config offset %d, delay %d",
-                 generation, self.member.current_protocol_version(), assignment.leader, assignment.connectors,
-                 [str(t) for t in assignment.tasks], assignment.revoked_connectors,
-                 [str(t) for t in assignment.revoked_tasks], assignment.offset, assignment.delay)
+        log.info("Joined group at generation %d with protocol version %d and got assignment: %s with rebalance "
+                 "delay: %d", generation, self.member.current_protocol_version(), assignment, assignment.delay)
         with self._lock:
             self.assignment = assignment
             self.generation_id = generation

@@ -49,6 +49,16 @@ class Assignment:
     def failed(self) -> bool:
         return self.error != NO_ERROR
 
+    def __str__(self) -> str:
+        """Apache's ExtendedAssignment.toString, so log parsers that read Apache's worker logs read these."""
+        def ids(items: list) -> str:
+            return "[" + ", ".join(str(i) for i in items) + "]"
+
+        return (f"Assignment{{error={self.error}, leader='{self.leader}', leaderUrl='{self.leader_url}', "
+                f"offset={self.offset}, connectorIds={ids(self.connectors)}, taskIds={ids(self.tasks)}, "
+                f"revokedConnectorIds={ids(self.revoked_connectors)}, revokedTaskIds={ids(self.revoked_tasks)}, "
+                f"delay={self.delay}}}")
+
     def copy(self) -> Assignment:
         return Assignment(self.version, self.error, self.leader, self.leader_url, self.offset, list(self.connectors),
                           list(self.tasks), list(self.revoked_connectors), list(self.revoked_tasks), self.delay)

@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+"""Distributed-mode benchmark: kcli's workers beside Apache's with the same settings, same broker, one run.
+
+    scripts/bench distributed [--rounds R] [--lines N] [--bootstrap HOST:PORT] [--no-apache]
+
+Each round runs kcli then Apache (alternating, R rounds, medians reported) on a cluster of 3 workers
+(session.timeout.ms=10000, heartbeat.interval.ms=3000, scheduled.rebalance.max.delay.ms=5000; Apache's
+JVM with the flags of its own scripts) running 3 FileStreamSource connectors and a FileStreamSink with
+3 tasks — 10 connectors and tasks:
+
+* idle RSS per worker, once everything runs;
+* pipeline throughput: N lines of 100 B appear at once in the three source files; lines/s until the
+  topic holds them all;
+* join: a 4th worker's REST answers -> it runs some of the work;
+* leave: SIGTERM of a worker -> all its work RUNNING elsewhere (the leader holds a leaver's work for
+  the delay, as for a crash);
+* kill -9 of a worker (not the leader) -> all its work RUNNING elsewhere (session timeout + delay);
+* the same kill -9 on a cluster with scheduled.rebalance.max.delay.ms=0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from bench_connect import apache_command, make_data, rss_mib  # noqa: E402
+
+from tests.integration.distributed_support import Cluster, DistWorker  # noqa: E402
+
+SETTINGS = {"session.timeout.ms": "10000", "heartbeat.interval.ms": "3000", "scheduled.rebalance.max.delay.ms": "5000",
+            "offset.flush.interval.ms": "10000", "consumer.session.timeout.ms": "10000",
+            "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+            "value.converter": "org.apache.kafka.connect.storage.StringConverter"}
+ITEMS = 10
+
+
+def _connectors(tmp: Path, kind: str, topic: str) -> dict[str, dict[str, str]]:
+    out = {f"src{i}": {"connector.class": "FileStreamSource", "file": str(tmp / f"{kind}-in{i}.txt"), "topic": topic,
+                       "batch.size": "10000"} for i in range(3)}
+    out["sink"] = {"connector.class": "FileStreamSink", "file": "/dev/null", "topics": topic, "tasks.max": "3"}
+    return out
+
+
+def _placement(cluster: Cluster) -> dict[str, str]:
+    return cluster.wait_running(ITEMS, timeout=180)
+
+
+def _owned(placement: dict[str, str], worker: DistWorker) -> set[str]:
+    return {k for k, w in placement.items() if w == worker.worker_id}
+
+
+def _moved(cluster: Cluster, items: set[str], gone: DistWorker) -> float:
+    """Seconds until every one of `items` runs on a live worker other than `gone` (called right after the event)."""
+    start = time.monotonic()
+    while True:
+        try:
+            placement = cluster.placement()
+        except Exception:
+            placement = None
+        live = {w.worker_id for w in cluster.live()} - {gone.worker_id}
+        if placement and all(k in placement and placement[k][0] == "RUNNING" and placement[k][1] in live
+                             for k in items):
+            return time.monotonic() - start
+        if time.monotonic() - start > 400:
+            raise SystemExit(f"work of {gone.worker_id} never moved")
+        time.sleep(0.05)
+
+
+def _cluster(kind: str, tmp: Path, bootstrap: str, settings: dict[str, str]) -> Cluster:
+    cluster = Cluster(tmp, bootstrap, f"bench-{kind}", settings)
+    if kind == "apache":
+        cluster.apache_command = apache_command()[:-1] + ["org.apache.kafka.connect.cli.ConnectDistributed"]
+    return cluster
+
+
+def _topic(bootstrap: str) -> str:
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    topic = f"bench-dist-{uuid.uuid4().hex[:8]}"
+    admin = AdminClient({"bootstrap.servers": bootstrap})  # kept alive until the topic exists
+    for f in admin.create_topics([NewTopic(topic, 3, 1)]).values():
+        f.result(30)
+    return topic
+
+
+def _end_offsets(bootstrap: str, topic: str) -> int:
+    from confluent_kafka import Consumer, TopicPartition
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench-watermarks"})
+    try:
+        return sum(consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in range(3))
+    finally:
+        consumer.close()
+
+
+def run_main(kind: str, tmp: Path, bootstrap: str, data: list[Path], lines: int) -> dict[str, float]:
+    out: dict[str, float] = {}
+    topic = _topic(bootstrap)
+    cluster = _cluster(kind, tmp, bootstrap, SETTINGS)
+    try:
+        workers = [cluster.start(apache=kind == "apache", wait=False) for _ in range(3)]
+        for w in workers:
+            w.wait_ready(180)
+        for name, cfg in _connectors(tmp, f"{kind}-{topic}", topic).items():
+            cluster.create(name, cfg)
+        _placement(cluster)
+        time.sleep(3)
+        out["idle RSS per worker (MiB)"] = statistics.mean(rss_mib(w.proc.pid) for w in workers)
+        start = time.monotonic()
+        for i, path in enumerate(data):
+            os.link(path, tmp / f"{kind}-{topic}-in{i}.txt")
+        while _end_offsets(bootstrap, topic) < lines:
+            time.sleep(0.05)
+        out["pipeline throughput (lines/s)"] = lines / (time.monotonic() - start)
+
+        fourth = cluster.start(apache=kind == "apache")
+        start = time.monotonic()
+        while not _owned(cluster.wait_running(ITEMS, timeout=180), fourth):
+            time.sleep(0.05)
+        out["join: REST up -> has work (s)"] = time.monotonic() - start
+
+        placement = _placement(cluster)
+        leader = cluster.leader()  # a leader's successor knows nothing of the previous round: measure a follower
+        leaver = next(w for w in cluster.live() if w is not leader and _owned(placement, w))
+        items = _owned(placement, leaver)
+        leaver.proc.send_signal(15)
+        out["leave: SIGTERM -> its work RUNNING elsewhere (s)"] = _moved(cluster, items, leaver)
+        leaver.stop()
+
+        placement = _placement(cluster)
+        leader = cluster.leader()
+        victim = next(w for w in cluster.live() if w is not leader and _owned(placement, w))
+        items = _owned(placement, victim)
+        victim.proc.kill()
+        out["kill -9 -> its work RUNNING elsewhere, delay 5000 (s)"] = _moved(cluster, items, victim)
+        victim.stop()
+    finally:
+        cluster.stop()
+
+    cluster = _cluster(kind, tmp, bootstrap, {**SETTINGS, "scheduled.rebalance.max.delay.ms": "0"})
+    try:
+        workers = [cluster.start(apache=kind == "apache", wait=False) for _ in range(3)]
+        for w in workers:
+            w.wait_ready(180)
+        for name, cfg in _connectors(tmp, f"{kind}-{topic}-0", topic).items():
+            cluster.create(name, cfg)
+        placement = _placement(cluster)
+        leader = cluster.leader()
+        victim = next(w for w in cluster.live() if w is not leader and _owned(placement, w))
+        items = _owned(placement, victim)
+        victim.proc.kill()
+        out["kill -9 -> its work RUNNING elsewhere, delay 0 (s)"] = _moved(cluster, items, victim)
+    finally:
+        cluster.stop()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--lines", type=int, default=600_000, help="lines through the pipeline (split over 3 files)")
+    ap.add_argument("--bootstrap", default=os.environ.get("KCLI_TEST_BOOTSTRAP", "127.0.0.1:9092"))
+    ap.add_argument("--no-apache", action="store_true")
+    args = ap.parse_args()
+    kinds = ["kcli"] if args.no_apache else ["kcli", "apache"]
+    results: dict[str, dict[str, list[float]]] = {k: {} for k in kinds}
+    with tempfile.TemporaryDirectory(prefix="bench-distributed-") as tmpdir:
+        tmp = Path(tmpdir)
+        data = [tmp / f"data{i}.txt" for i in range(3)]
+        for path in data:
+            make_data(path, args.lines // 3)
+        lines = (args.lines // 3) * 3
+        print(f"distributed: 3 workers, {ITEMS} connectors and tasks, {lines:,} lines, {args.rounds} rounds "
+              f"alternating {' / '.join(kinds)}, broker {args.bootstrap}", file=sys.stderr)
+        for r in range(args.rounds):
+            for kind in kinds:
+                (tmp / f"{kind}-{r}").mkdir()
+                figures = run_main(kind, tmp / f"{kind}-{r}", args.bootstrap, data, lines)
+                for name, value in figures.items():
+                    results[kind].setdefault(name, []).append(value)
+                print(f"round {r + 1} {kind}: " + ", ".join(f"{n}={v:.2f}" for n, v in figures.items()),
+                      file=sys.stderr)
+    print("| measure | kcli median (min–max) | Apache median (min–max) | kcli's advantage |")
+    print("| --- | ---: | ---: | ---: |")
+    for name in results["kcli"]:
+        cells = []
+        medians = {}
+        for kind in ("kcli", "apache"):
+            values = results.get(kind, {}).get(name)
+            if not values:
+                cells.append("—")
+                continue
+            medians[kind] = statistics.median(values)
+            cells.append(f"{medians[kind]:,.2f} ({min(values):,.2f}–{max(values):,.2f})")
+        ratio = "—"
+        if len(medians) == 2 and medians["kcli"] and medians["apache"]:
+            kcli, apache = medians["kcli"], medians["apache"]
+            ratio = f"{kcli / apache if '/s' in name else apache / kcli:.2f}x"  # above 1: kcli does better
+        print(f"| {name} | {cells[0]} | {cells[1]} | {ratio} |")
+
+
+if __name__ == "__main__":
+    main()
