@@ -103,17 +103,23 @@ def _end_offsets(bootstrap: str, topic: str) -> int:
         consumer.close()
 
 
+def _started(cluster: Cluster, kind: str, tmp: Path, prefix: str, topic: str) -> list[DistWorker]:
+    """3 workers started together, the connectors created and all running."""
+    workers = [cluster.start(apache=kind == "apache", wait=False) for _ in range(3)]
+    for w in workers:
+        w.wait_ready(180)
+    for name, cfg in _connectors(tmp, prefix, topic).items():
+        cluster.create(name, cfg)
+    _placement(cluster)
+    return workers
+
+
 def run_main(kind: str, tmp: Path, bootstrap: str, data: list[Path], lines: int) -> dict[str, float]:
     out: dict[str, float] = {}
     topic = _topic(bootstrap)
     cluster = _cluster(kind, tmp, bootstrap, SETTINGS)
     try:
-        workers = [cluster.start(apache=kind == "apache", wait=False) for _ in range(3)]
-        for w in workers:
-            w.wait_ready(180)
-        for name, cfg in _connectors(tmp, f"{kind}-{topic}", topic).items():
-            cluster.create(name, cfg)
-        _placement(cluster)
+        workers = _started(cluster, kind, tmp, f"{kind}-{topic}", topic)
         time.sleep(3)
         out["idle RSS per worker (MiB)"] = statistics.mean(rss_mib(w.proc.pid) for w in workers)
         start = time.monotonic()
@@ -149,11 +155,7 @@ def run_main(kind: str, tmp: Path, bootstrap: str, data: list[Path], lines: int)
 
     cluster = _cluster(kind, tmp, bootstrap, {**SETTINGS, "scheduled.rebalance.max.delay.ms": "0"})
     try:
-        workers = [cluster.start(apache=kind == "apache", wait=False) for _ in range(3)]
-        for w in workers:
-            w.wait_ready(180)
-        for name, cfg in _connectors(tmp, f"{kind}-{topic}-0", topic).items():
-            cluster.create(name, cfg)
+        _started(cluster, kind, tmp, f"{kind}-{topic}-0", topic)
         placement = _placement(cluster)
         leader = cluster.leader()
         victim = next(w for w in cluster.live() if w is not leader and _owned(placement, w))

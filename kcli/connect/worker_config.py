@@ -38,14 +38,15 @@ OVERRIDE_POLICIES = {
 }
 
 
-def _long(props: Mapping[str, str], key: str, minimum: int = 0) -> int:
+def _long(props: Mapping[str, str], key: str, minimum: int | None = 0, kind: str = "LONG") -> int:
+    """A whole-number setting; the message names the key (and Apache's type: LONG or INT)."""
     raw = props[key].strip()
     try:
         value = int(raw)
     except ValueError:
-        raise ConfigError(f"Invalid value {raw} for configuration {key}: Not a number of type LONG (key '{key}')") \
+        raise ConfigError(f"Invalid value {raw} for configuration {key}: Not a number of type {kind} (key '{key}')") \
             from None
-    if value < minimum:
+    if minimum is not None and value < minimum:
         raise ConfigError(f"Invalid value {value} for configuration {key}: must be at least {minimum} (key '{key}')")
     return value
 
@@ -160,20 +161,10 @@ DISTRIBUTED_DEFAULTS: dict[str, str] = {
     "inter.worker.verification.algorithms": "HmacSHA256",
 }
 HMAC_ALGORITHMS = {"HmacSHA256": "sha256", "HmacSHA384": "sha384", "HmacSHA512": "sha512", "HmacSHA1": "sha1"}
-STORE_PREFIXES = ("config.storage.", "offset.storage.", "status.storage.")
 
 
 def _int(props: Mapping[str, str], key: str, minimum: int | None = 0) -> int:
-    raw = props[key].strip()
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"Invalid value {raw} for configuration {key}: Not a number of type INT (key '{key}')") \
-            from None
-    if minimum is not None and value < minimum:
-        raise ConfigError(f"Invalid value {value} for configuration {key}: Value must be at least {minimum} "
-                          f"(key '{key}')")
-    return value
+    return _long(props, key, minimum, kind="INT")
 
 
 def _count(props: Mapping[str, str], key: str) -> int:

@@ -50,18 +50,27 @@ def _balanced(placement: dict[str, str], workers: int) -> bool:
     return max(conns) - min(conns) <= 1 and max(tasks) - min(tasks) <= 1
 
 
-def _wait_balanced(cluster: Cluster, workers: int, timeout: float = 90) -> dict[str, str]:
-    """The placement once every connector and task runs and the live workers share them within ±1."""
-    def balanced() -> dict[str, str] | None:
+def _wait_balanced(cluster: Cluster, workers: int, timeout: float = 90, settle: float = 2.0) -> dict[str, str]:
+    """The placement once every connector and task runs, the live workers share them within ±1, and nothing
+    has moved for `settle` seconds (a rebalance still under way would move something)."""
+    seen: dict[str, object] = {"placement": None, "since": 0.0}
+
+    def settled() -> dict[str, str] | None:
         placement = cluster.wait_running(TOTAL, timeout=5)
-        return placement if _balanced(placement, workers) else None
+        if not _balanced(placement, workers):
+            seen["placement"] = None
+            return None
+        if placement != seen["placement"]:
+            seen.update(placement=placement, since=time.monotonic())
+            return None
+        return placement if time.monotonic() - float(seen["since"]) >= settle else None  # type: ignore[arg-type]
 
-    return wait_for(balanced, timeout=timeout, interval=0.25, message=f"work balanced over {workers} workers")
+    return wait_for(settled, timeout=timeout, interval=0.25, message=f"work balanced over {workers} workers")
 
 
-def _rebalance_seen(log: str, after: float) -> float | None:
-    """The time of the first 'Rebalance started' a worker logged after `after` (epoch s)."""
-    for m in re.finditer(r"^\[([\d-]+ [\d:]+),(\d+)\] INFO Rebalance started", log, re.M):
+def _logged(log: str, what: str, after: float = 0.0) -> float | None:
+    """The time (epoch s) of the first INFO line containing `what` a worker logged at or after `after`."""
+    for m in re.finditer(r"^\[([\d-]+ [\d:]+),(\d+)\] INFO .*" + re.escape(what), log, re.M):
         t = datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S").timestamp() + int(m.group(2)) / 1000
         if t >= after:
             return t
@@ -102,11 +111,12 @@ def test_balance_scale_up_and_down(tmp_path: Path, bootstrap: str, topic_name: s
         stopped_at = time.time()
         assert leaving.stop(signal.SIGTERM) == 0
         survivors = [w for w in cluster.workers if w.alive()]
-        seen = wait_for(lambda: all(_rebalance_seen(w.output(), stopped_at) for w in survivors), timeout=10,
-                        message="the survivors to see the worker leave")
-        assert seen
-        first_seen = min(_rebalance_seen(w.output(), stopped_at) or 0 for w in survivors)
-        assert first_seen - stopped_at < 3.0, "LeaveGroup makes the group rebalance within a couple of seconds"
+        left_at = _logged(leaving.output(), "sending LeaveGroup request")
+        assert left_at is not None and left_at >= stopped_at - 1
+        wait_for(lambda: all(_logged(w.output(), "Rebalance started", left_at) for w in survivors), timeout=10,
+                 message="the survivors to see the worker leave")
+        first_seen = min(_logged(w.output(), "Rebalance started", left_at) or 0 for w in survivors)
+        assert first_seen - left_at < 3.0, "LeaveGroup makes the group rebalance within a couple of seconds"
         shrunk = _wait_balanced(cluster, 3)
         elapsed = time.time() - stopped_at
         assert elapsed >= DELAY_S - 0.5, f"the leaver's work moved after {elapsed:.1f}s, before the delay"

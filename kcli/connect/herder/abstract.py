@@ -42,6 +42,17 @@ def reverse_transform(raw_connector_config: dict[str, str], task_configs: list[d
     return out
 
 
+def patched(config: dict[str, str], patch: dict[str, str | None]) -> dict[str, str]:
+    """A config with a PATCH applied: a None value removes the key (Apache's ConnectUtils.patchConfig)."""
+    out = dict(config)
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = value
+    return out
+
+
 class AbstractHerder(StatusRecorder, Herder):
     """The read side of the REST contract and the worker listener, shared by both modes."""
 

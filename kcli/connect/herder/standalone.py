@@ -7,7 +7,7 @@ import threading
 from typing import Any
 
 from kcli.connect.errors import BadRequestError, ConnectError, NotFoundError
-from kcli.connect.herder.abstract import AbstractHerder, reverse_transform
+from kcli.connect.herder.abstract import AbstractHerder, patched, reverse_transform
 from kcli.connect.herder.base import JSON
 from kcli.connect.plugins import Plugins
 from kcli.connect.storage.config_store import PAUSED, STARTED, STOPPED, ConfigStore, MemoryConfigStore
@@ -86,13 +86,7 @@ class StandaloneHerder(AbstractHerder):
 
     def patch_connector_config(self, name: str, patch: dict[str, str | None]) -> JSON:
         with self._lock:
-            cfg = self._require(name)
-            for k, v in patch.items():
-                if v is None:
-                    cfg.pop(k, None)
-                else:
-                    cfg[k] = v
-            return self.put_connector_config(name, cfg, allow_replace=True)[1]
+            return self.put_connector_config(name, patched(self._require(name), patch), allow_replace=True)[1]
 
     def delete_connector(self, name: str) -> None:
         with self._lock:

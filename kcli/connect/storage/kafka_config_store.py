@@ -122,6 +122,11 @@ class KafkaConfigStore(ConfigStore):
         return self._log.read_to_end(timeout)
 
     # -- the snapshot ------------------------------------------------------------------------------
+    @property
+    def offset(self) -> int:
+        """The offset of the next record to read (what a snapshot taken now would say)."""
+        return self._offset
+
     def snapshot(self) -> ClusterConfigState:
         with self._lock:
             return ClusterConfigState(

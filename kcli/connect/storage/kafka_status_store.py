@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from typing import Any
 
 from kcli.connect.converters.jackson import dumps_bytes
@@ -22,8 +21,8 @@ from kcli.connect.storage.status_store import (
     RUNNING,
     STOPPED,
     UNASSIGNED,
+    MemoryStatusStore,
     Status,
-    StatusStore,
     TopicStatus,
 )
 from kcli.connect.task_id import parse_task_key
@@ -59,15 +58,12 @@ def parse_status(value: bytes) -> Status | None:
                   version if isinstance(version, str) else None)
 
 
-class KafkaStatusStore(StatusStore):
-    """Statuses written to and read back from the status topic."""
+class KafkaStatusStore(MemoryStatusStore):
+    """Statuses written to the status topic; what the store reads back is what the memory store holds."""
 
     def __init__(self, make_log: Any) -> None:
-        self._lock = threading.RLock()
+        super().__init__()
         self._log: KafkaLog = make_log(self._on_record)
-        self._connectors: dict[str, Status] = {}
-        self._tasks: dict[str, dict[int, Status]] = {}
-        self._topics: dict[str, dict[str, TopicStatus]] = {}
 
     def start(self) -> None:
         self._log.start()
@@ -78,7 +74,7 @@ class KafkaStatusStore(StatusStore):
     def flush(self) -> None:
         self._log.flush(FLUSH_TIMEOUT_S)
 
-    # -- writes ----------------------------------------------------------------------------------
+    # -- writes go to the topic; reads (inherited) see them once read back ------------------------------
     def _send(self, key: str, value: bytes | None) -> None:
         future = self._log.send(key.encode("utf-8"), value)
         future.add_done_callback(lambda f: f.exception() and log.error("Failed to write status update %s: %s",
@@ -86,15 +82,13 @@ class KafkaStatusStore(StatusStore):
 
     def put_connector(self, name: str, status: Status, safe: bool = False) -> None:
         with self._lock:
-            current = self._connectors.get(name)
-            if safe and current is not None and not current.can_be_replaced_safely_by(status):
+            if not self._may_write(self._connectors.get(name), status, safe):
                 return
         self._send(CONNECTOR_PREFIX + name, status_value(status))
 
     def put_task(self, name: str, task: int, status: Status, safe: bool = False) -> None:
         with self._lock:
-            current = self._tasks.get(name, {}).get(task)
-            if safe and current is not None and not current.can_be_replaced_safely_by(status):
+            if not self._may_write(self._tasks.get(name, {}).get(task), status, safe):
                 return
         self._send(f"{TASK_PREFIX}{name}-{task}", status_value(status))
 
@@ -112,27 +106,6 @@ class KafkaStatusStore(StatusStore):
     def delete_topics(self, connector: str) -> None:
         for topic in self.topics(connector):
             self._send(f"{TOPIC_PREFIX}{topic}{TOPIC_SEPARATOR}{connector}", None)
-
-    # -- reads -----------------------------------------------------------------------------------
-    def connector(self, name: str) -> Status | None:
-        with self._lock:
-            return self._connectors.get(name)
-
-    def task(self, name: str, task: int) -> Status | None:
-        with self._lock:
-            return self._tasks.get(name, {}).get(task)
-
-    def tasks(self, name: str) -> dict[int, Status]:
-        with self._lock:
-            return dict(sorted(self._tasks.get(name, {}).items()))
-
-    def connectors(self) -> list[str]:
-        with self._lock:
-            return sorted(set(self._connectors) | {n for n, ts in self._tasks.items() if ts})
-
-    def topics(self, connector: str) -> list[str]:
-        with self._lock:
-            return sorted(self._topics.get(connector, {}))
 
     # -- the log's thread --------------------------------------------------------------------------
     def _on_record(self, key_bytes: bytes | None, value: bytes | None, partition: int, offset: int) -> None:

@@ -89,25 +89,26 @@ class StatusStore(ABC):
 
 
 class MemoryStatusStore(StatusStore):
+    """Statuses in memory (standalone); the Kafka store keeps its read-back copy the same way."""
+
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._connectors: dict[str, Status] = {}
         self._tasks: dict[str, dict[int, Status]] = {}
         self._topics: dict[str, dict[str, TopicStatus]] = {}
 
+    def _may_write(self, current: Status | None, status: Status, safe: bool) -> bool:
+        return not safe or current is None or current.can_be_replaced_safely_by(status)
+
     def put_connector(self, name: str, status: Status, safe: bool = False) -> None:
         with self._lock:
-            current = self._connectors.get(name)
-            if safe and current is not None and not current.can_be_replaced_safely_by(status):
-                return
-            self._connectors[name] = status
+            if self._may_write(self._connectors.get(name), status, safe):
+                self._connectors[name] = status
 
     def put_task(self, name: str, task: int, status: Status, safe: bool = False) -> None:
         with self._lock:
-            current = self._tasks.get(name, {}).get(task)
-            if safe and current is not None and not current.can_be_replaced_safely_by(status):
-                return
-            self._tasks.setdefault(name, {})[task] = status
+            if self._may_write(self._tasks.get(name, {}).get(task), status, safe):
+                self._tasks.setdefault(name, {})[task] = status
 
     def connector(self, name: str) -> Status | None:
         with self._lock:
@@ -123,7 +124,7 @@ class MemoryStatusStore(StatusStore):
 
     def connectors(self) -> list[str]:
         with self._lock:
-            return sorted(set(self._connectors) | set(self._tasks))
+            return sorted(set(self._connectors) | {n for n, ts in self._tasks.items() if ts})
 
     def delete_connector(self, name: str) -> None:
         with self._lock:

@@ -92,9 +92,10 @@ class DistributedHerder(ClusterOperations, AbstractHerder):
         self._tasks_to_restart: set[TaskId] = set()
         # updates from the config topic (the store's thread), under _lock
         self._needs_reconfig_rebalance = False
-        self._connector_updates: set[str] = set()
+        self._connector_updates: dict[str, int] = {}  # connector -> config offset of its latest update
         self._target_state_changes: set[str] = set()
-        self._task_updates: set[TaskId] = set()
+        self._task_updates: dict[str, int] = {}  # connector -> config offset of its latest task configs
+        self._started_at: dict[str | TaskId, int] = {}  # connector or task -> config offset it was started with
         self._pending_restarts: dict[str, RestartRequest] = {}
         self.session_key: SessionKey | None = None
         self._key_expiration = float("inf")
@@ -264,20 +265,24 @@ class DistributedHerder(ClusterOperations, AbstractHerder):
             if rejoin:
                 self.member.request_rejoin("reconfiguration of tasks")
                 self._needs_reconfig_rebalance = False
-            connectors, self._connector_updates = self._connector_updates, set()
+            connectors, self._connector_updates = self._connector_updates, {}
             states, self._target_state_changes = self._target_state_changes, set()
-            tasks, self._task_updates = self._task_updates, set()
+            tasks, self._task_updates = self._task_updates, {}
         if self.member.current_protocol_version() == EAGER_VERSION and rejoin:
             return True
         self._process_connector_updates(connectors)
         self._process_target_states(states)
         if self.member.current_protocol_version() != EAGER_VERSION:
-            self._stop_reconfigured_tasks({t.connector for t in tasks})
+            self._stop_reconfigured_tasks(tasks)
         return rejoin
 
-    def _process_connector_updates(self, names: set[str]) -> None:
+    def _stale(self, item: str | TaskId, update_offset: int) -> bool:
+        """Whether running work was started before an update (work started after it already has it)."""
+        return self._started_at.get(item, -2) < update_offset
+
+    def _process_connector_updates(self, updates: dict[str, int]) -> None:
         owned = set(self.assignment.connectors) if self.assignment is not None else set()
-        for name in sorted(names & owned):
+        for name in sorted(n for n, offset in updates.items() if n in owned and self._stale(n, offset)):
             remains = self.config_state.contains(name)
             log.info("Handling connector-only config update by %s connector %s", "restarting" if remains else
                      "stopping", name)
@@ -296,9 +301,9 @@ class DistributedHerder(ClusterOperations, AbstractHerder):
             if state == STARTED:
                 self.request_task_reconfiguration(name)
 
-    def _stop_reconfigured_tasks(self, connectors: set[str]) -> None:
+    def _stop_reconfigured_tasks(self, updates: dict[str, int]) -> None:
         owned = self.assignment.tasks if self.assignment is not None else []
-        stopping = [t for t in owned if t.connector in connectors]
+        stopping = [t for t in owned if t.connector in updates and self._stale(t, updates[t.connector])]
         if not stopping:
             return
         log.info("Handling task config update by stopping tasks %s, which will be restarted after rebalance if "
@@ -450,6 +455,7 @@ class DistributedHerder(ClusterOperations, AbstractHerder):
         if raw is None:
             return False
         state = self.config_state.target_state(name) or STARTED
+        self._started_at[name] = self.config_state.offset
         try:
             ok = self.worker.start_connector(name, self._resolved(raw), self, state)
         except Exception as exc:
@@ -465,6 +471,7 @@ class DistributedHerder(ClusterOperations, AbstractHerder):
         cfg = self.config_state.task_config(task)
         if conn is None or cfg is None:
             raise ConnectError(f"Task {task} has no configuration")
+        self._started_at[task] = self.config_state.offset
         return self.worker.start_task(task.connector, task.task, self._resolved(conn), self._resolved(cfg), self,
                                       self.config_state.target_state(task.connector) or STARTED)
 
@@ -540,7 +547,7 @@ class DistributedHerder(ClusterOperations, AbstractHerder):
             if self.config_state.contains(connector):
                 self._needs_reconfig_rebalance = True
             else:
-                self._connector_updates.add(connector)
+                self._connector_updates[connector] = self.configs.offset
         self.member.wakeup()
 
     def on_connector_config_update(self, connector: str) -> None:
@@ -549,14 +556,15 @@ class DistributedHerder(ClusterOperations, AbstractHerder):
             if not self.config_state.contains(connector):
                 self._needs_reconfig_rebalance = True
             else:
-                self._connector_updates.add(connector)
+                self._connector_updates[connector] = self.configs.offset
         self.member.wakeup()
 
     def on_task_config_update(self, tasks: list[TaskId]) -> None:
         log.info("Tasks %s configs updated", [str(t) for t in tasks])
         with self._lock:
             self._needs_reconfig_rebalance = True
-            self._task_updates.update(tasks)
+            for name in {t.connector for t in tasks}:
+                self._task_updates[name] = self.configs.offset
         self.member.wakeup()
 
     def on_connector_target_state_change(self, connector: str) -> None:

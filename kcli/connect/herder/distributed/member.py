@@ -190,6 +190,11 @@ class KafkaGroupMember(GroupMember):
         coordinator, client = self._coordinator, self._client
         self._coordinator = self._client = None
         if coordinator is not None:
+            generation = coordinator.generation_if_stable()
+            member = generation.member_id if generation is not None else ""
+            if member:
+                log.info("Member %s sending LeaveGroup request to coordinator due to the worker is being stopped",
+                         member)
             try:
                 coordinator.close(timeout_ms=5000)
             except Exception as exc:

@@ -21,7 +21,7 @@ from kcli.connect.errors import (
     NotFoundError,
     NotLeaderError,
 )
-from kcli.connect.herder.abstract import NOT_STOPPED, reverse_transform
+from kcli.connect.herder.abstract import NOT_STOPPED, patched, reverse_transform
 from kcli.connect.herder.base import JSON
 from kcli.connect.herder.distributed import session
 from kcli.connect.storage.config_store import STARTED, STOPPED, RestartRequest
@@ -213,12 +213,7 @@ class ClusterOperations:
                 raise NotFoundError(f"Connector {name} not found")
             return cfg
 
-        cfg = self._submit(current)
-        for k, v in patch.items():
-            if v is None:
-                cfg.pop(k, None)
-            else:
-                cfg[k] = v
+        cfg = patched(self._submit(current), patch)
         self.check_config(cfg)
         return self._submit(lambda: self._write_connector(name, cfg, None, True))[1]
 
