@@ -196,17 +196,17 @@ def _script(cluster: Cluster, tmp: Path, topic: str, apache: bool) -> None:
     source = tmp / "ref-in.txt"
     source.write_text("a\nb\nc\n")
     src = {"connector.class": "FileStreamSource", "file": str(source), "topic": topic}
-    assert worker.request("POST", "/connectors", json={"name": "ref-src", "config": src}).status_code == 201
-    paused = {"name": "ref-paused", "initial_state": "PAUSED",
-              "config": {"connector.class": "FileStreamSource", "file": str(tmp / "none.txt"), "topic": topic}}
-    assert worker.request("POST", "/connectors", json=paused).status_code == 201
 
     def state(name: str) -> tuple[str, list[str]]:
         s = cluster.statuses(worker).get(name)
         return (s["connector"]["state"], [t["state"] for t in s["tasks"]]) if s else ("", [])
 
-    wait_for(lambda: state("ref-src") == ("RUNNING", ["RUNNING"]) and state("ref-paused")[0] == "PAUSED",
-             timeout=60, message="ref-src RUNNING, ref-paused PAUSED")
+    assert worker.request("POST", "/connectors", json={"name": "ref-src", "config": src}).status_code == 201
+    wait_for(lambda: state("ref-src") == ("RUNNING", ["RUNNING"]), timeout=60, message="ref-src RUNNING")
+    paused = {"name": "ref-paused", "initial_state": "PAUSED",
+              "config": {"connector.class": "FileStreamSource", "file": str(tmp / "none.txt"), "topic": topic}}
+    assert worker.request("POST", "/connectors", json=paused).status_code == 201
+    wait_for(lambda: state("ref-paused")[0] == "PAUSED", timeout=60, message="ref-paused PAUSED")
     wait_for(lambda: worker.get("/connectors/ref-src/offsets")["offsets"], timeout=30, message="committed offsets")
     for action, wanted in (("pause", ("PAUSED", ["PAUSED"])), ("resume", ("RUNNING", ["RUNNING"])),
                            ("stop", ("STOPPED", [])), ("resume", ("RUNNING", ["RUNNING"]))):
