@@ -16,17 +16,23 @@ JVM with the flags of its own scripts) running 3 FileStreamSource connectors and
   the delay, as for a crash);
 * kill -9 of a worker (not the leader) -> all its work RUNNING elsewhere (session timeout + delay);
 * the same kill -9 on a cluster with scheduled.rebalance.max.delay.ms=0.
+
+Leaves and kills are sent halfway between two heartbeats of the survivors (timed from their latest
+join, which both kinds of worker log): how long the others take to notice depends on where an event
+falls in the heartbeat interval, and this puts it at the same place for both.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import tempfile
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,6 +80,26 @@ def _moved(cluster: Cluster, items: set[str], gone: DistWorker) -> float:
         if time.monotonic() - start > 400:
             raise SystemExit(f"work of {gone.worker_id} never moved")
         time.sleep(0.05)
+
+
+JOINED = re.compile(r"^\[([\d-]+ [\d:]+),(\d+)\] INFO .*Joined group at generation", re.M)
+HEARTBEAT_S = 3.0
+
+
+def _at_mid_heartbeat(cluster: Cluster, gone: DistWorker) -> None:
+    """Wait until halfway between two heartbeats of the survivors (timed from their latest join), so that the
+    survivors notice a leave, or the coordinator a death, after the same wait for both kinds of worker."""
+    joined = 0.0
+    for w in cluster.live():
+        if w is gone:
+            continue
+        for m in JOINED.finditer(w.output()):
+            t = datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S").timestamp() + int(m.group(2)) / 1000
+            joined = max(joined, t)
+    target = joined + HEARTBEAT_S / 2
+    while target < time.time() + 0.2:
+        target += HEARTBEAT_S
+    time.sleep(target - time.time())
 
 
 def _cluster(kind: str, tmp: Path, bootstrap: str, settings: dict[str, str]) -> Cluster:
@@ -139,6 +165,7 @@ def run_main(kind: str, tmp: Path, bootstrap: str, data: list[Path], lines: int)
         leader = cluster.leader()  # a leader's successor knows nothing of the previous round: measure a follower
         leaver = next(w for w in cluster.live() if w is not leader and _owned(placement, w))
         items = _owned(placement, leaver)
+        _at_mid_heartbeat(cluster, leaver)
         leaver.proc.send_signal(15)
         out["leave: SIGTERM -> its work RUNNING elsewhere (s)"] = _moved(cluster, items, leaver)
         leaver.stop()
@@ -147,6 +174,7 @@ def run_main(kind: str, tmp: Path, bootstrap: str, data: list[Path], lines: int)
         leader = cluster.leader()
         victim = next(w for w in cluster.live() if w is not leader and _owned(placement, w))
         items = _owned(placement, victim)
+        _at_mid_heartbeat(cluster, victim)
         victim.proc.kill()
         out["kill -9 -> its work RUNNING elsewhere, delay 5000 (s)"] = _moved(cluster, items, victim)
         victim.stop()
@@ -160,6 +188,7 @@ def run_main(kind: str, tmp: Path, bootstrap: str, data: list[Path], lines: int)
         leader = cluster.leader()
         victim = next(w for w in cluster.live() if w is not leader and _owned(placement, w))
         items = _owned(placement, victim)
+        _at_mid_heartbeat(cluster, victim)
         victim.proc.kill()
         out["kill -9 -> its work RUNNING elsewhere, delay 0 (s)"] = _moved(cluster, items, victim)
     finally:
