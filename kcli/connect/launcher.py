@@ -164,7 +164,7 @@ def _create_from_file(herder: Any, path: str, cfg: dict[str, str], state: str | 
         log.error("Stopping after connector error: %s", exc.message)
         raise KcliError(f"{_one_line(exc.message)} ({path})", exit_code=EXIT_CONNECTOR) from None
     if status["connector"]["state"] == "FAILED":
-        first = (status["connector"].get("trace") or "").strip().splitlines()[-1:] or ["failed"]
+        first = (status["connector"].get("trace") or "").strip().splitlines()[:1] or ["failed"]
         log.error("Stopping after connector error: connector %s failed: %s", name, first[0])
         raise KcliError(f"connector {name} failed to start: {first[0]} ({path})", exit_code=EXIT_CONNECTOR)
 

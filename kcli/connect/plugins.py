@@ -6,7 +6,7 @@ Where plugins come from:
 * the `plugin.path` directories: every `*.py` module and package found directly inside is imported
   and its Connector/Converter/Transformation/Predicate classes are registered.
 Every class is known by its full name and by Apache's aliases (simple name, and simple name pruned
-of its type suffix, §5.6); an alias that two classes share is dropped.
+of its type suffix, as Apache's PluginUtils does); an alias that two classes share is dropped.
 """
 
 from __future__ import annotations
@@ -53,12 +53,9 @@ def _load(spec: str) -> Any:
     return obj
 
 
-def _optional_table(module: str, name: str) -> dict[str, Any]:
-    """An alias table from another part of kcli, or {} while that part is not built."""
-    try:
-        return dict(getattr(importlib.import_module(module), name, {}) or {})
-    except ImportError:
-        return {}
+def _alias_table(module: str, name: str) -> dict[str, Any]:
+    """An alias table (Apache names and aliases -> classes) of the converters, transforms or predicates."""
+    return dict(getattr(importlib.import_module(module), name))
 
 
 def python_name(cls: type) -> str:
@@ -76,7 +73,7 @@ def apache_name(cls: type) -> str:
     for module, table in (("kcli.connect.converters", "CONVERTER_ALIASES"),
                           ("kcli.connect.converters", "HEADER_CONVERTER_ALIASES"),
                           ("kcli.connect.transforms", "TRANSFORM_ALIASES")):
-        for name, value in _optional_table(module, table).items():
+        for name, value in _alias_table(module, table).items():
             if value is cls and name.startswith("org.apache."):
                 return name
     return python_name(cls)
@@ -125,12 +122,12 @@ class Plugins:
                                     ("header_converter", "kcli.connect.converters", "HEADER_CONVERTER_ALIASES"),
                                     ("transformation", "kcli.connect.transforms", "TRANSFORM_ALIASES"),
                                     ("predicate", "kcli.connect.predicates", "PREDICATE_ALIASES")):
-            entries = _optional_table(module, table)
+            entries = _alias_table(module, table)
             apache_classes = {id(c) for n, c in entries.items() if n.startswith("org.apache.")}
             for name, cls in entries.items():
                 if "." in name and (name.startswith("org.apache.") or id(cls) not in apache_classes):
                     self.register(name, kind, cls)
-            for name, cls in _optional_table(module, table).items():
+            for name, cls in _alias_table(module, table).items():
                 if "." not in name:
                     self._aliases.setdefault(name, self._full_name_of(cls) or None)
         self._load_entry_points()

@@ -388,3 +388,28 @@ def test_sink_topics_regex(tmp_path: Path, bootstrap: str, topic_name: str) -> N
         assert topics == [topic_name]
     finally:
         assert worker.stop() == 0
+
+
+def test_file_sink_writes_each_record_as_it_arrives(tmp_path: Path, bootstrap: str, topic_name: str) -> None:
+    """FileStreamSink writes what put() receives at once (as Apache's), not at the offset commit: with a
+    60 s offset.flush.interval.ms a record shows up in the file within seconds."""
+    from confluent_kafka import Producer
+
+    create_topic(bootstrap, topic_name)
+    sink = tmp_path / "sink.txt"
+    conn = tmp_path / "through-sink.properties"
+    conn.write_text(f"name=through-sink\nconnector.class=FileStreamSink\nfile={sink}\ntopics={topic_name}\n"
+                    "value.converter=org.apache.kafka.connect.storage.StringConverter\n")
+    port = new_port()
+    worker = _start(tmp_path, bootstrap, [write_worker(tmp_path, bootstrap, port, tmp_path / "o", flush_ms=60000),
+                                          conn], port, name="through-sink")
+    try:
+        producer = Producer({"bootstrap.servers": bootstrap})
+        producer.produce(topic_name, b"right away")
+        producer.flush(10)
+        started = time.monotonic()
+        wait_for(lambda: sink.exists() and sink.read_text() == "right away\n", timeout=30,
+                 message="the record in the sink file")
+        assert time.monotonic() - started < 20, "written long before the 60 s offset commit"
+    finally:
+        assert worker.stop() == 0

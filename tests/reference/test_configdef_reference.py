@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from kcli.config.configdef import (
+from kcli.connect.configdef import (
     config_def_json,
     sink_connector_config_def,
     source_connector_config_def,

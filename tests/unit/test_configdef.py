@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kcli.config.configdef import (
+from kcli.connect.configdef import (
     NO_DEFAULT_VALUE,
     CaseInsensitiveValidString,
     ConfigDef,

@@ -310,3 +310,19 @@ def test_connector_files(tmp_path: Path) -> None:
     assert _one_line("Connector configuration is invalid and contains the following 1 error(s):\nbad x\n"
                      "You can also find the above list of errors at the endpoint `/x`") == \
         "invalid connector configuration: bad x"
+
+
+def test_trace_starts_with_the_exception_line_as_java_traces_do() -> None:
+    from kcli.connect.runtime.task_base import format_trace
+
+    try:
+        raise ConnectError("the file is gone")
+    except ConnectError as exc:
+        trace = format_trace(exc)
+    lines = trace.splitlines()
+    assert lines[0] == "kcli.connect.errors.ConnectError: the file is gone"
+    assert lines[1] == "Traceback (most recent call last):"
+    try:
+        int("x")
+    except ValueError as exc:
+        assert format_trace(exc).splitlines()[0] == "ValueError: invalid literal for int() with base 10: 'x'"

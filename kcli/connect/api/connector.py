@@ -39,7 +39,7 @@ class Connector(ABC):
     def task_configs(self, max_tasks: int) -> list[dict[str, str]]: ...
 
     def config_def(self) -> Any:
-        """The connector's own ConfigDef (kcli.config.configdef.ConfigDef), or None."""
+        """The connector's own ConfigDef (kcli.connect.configdef.ConfigDef), or None."""
         return None
 
     def validate(self, props: dict[str, str]) -> dict[str, list[str]]:

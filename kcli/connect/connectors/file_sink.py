@@ -32,7 +32,7 @@ def java_string(value: Any) -> str:
 
 
 def sink_config_def() -> Any:
-    from kcli.config.configdef import ConfigDef, Importance, Type
+    from kcli.connect.configdef import ConfigDef, Importance, Type
 
     cd = ConfigDef()
     cd.define("file", Type.STRING, None, importance=Importance.HIGH,
@@ -74,8 +74,9 @@ class FileStreamSinkTask(SinkTask):
                                    f"{exc.strerror}") from exc
 
     def put(self, records: list[SinkRecord]) -> None:
-        if records:
+        if records:  # written through at once, as Apache's PrintStream does; flush() stays the durability point
             self._out.write("".join(java_string(r.value) + "\n" for r in records))
+            self._out.flush()
 
     def flush(self, current_offsets: dict[TopicPartition, int]) -> None:
         self._out.flush()

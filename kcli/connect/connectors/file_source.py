@@ -24,7 +24,7 @@ READ_SIZE = 1 << 20
 
 
 def file_config_def() -> Any:
-    from kcli.config.configdef import ConfigDef, Importance, NonEmptyString, Type
+    from kcli.connect.configdef import ConfigDef, Importance, NonEmptyString, Type
 
     cd = ConfigDef()
     cd.define(FILE_CONFIG, Type.STRING, None, importance=Importance.HIGH,

@@ -34,7 +34,7 @@ _APACHE_HEADER_NAMES: dict[str, type] = {
 
 
 def _with_aliases(names: dict[str, type], suffixes: tuple[str, ...]) -> dict[str, type]:
-    """Full names, simple names, pruned names (simple name without the type suffix, §5.6), Python paths."""
+    """Full names, simple names, pruned names (simple name without the type suffix), Python paths."""
     table = dict(names)
     for full, cls in names.items():
         simple = full.rsplit(".", 1)[-1]

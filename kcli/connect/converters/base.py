@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kcli.config.configdef import ConfigDef, Importance, Type, ValidString
 from kcli.connect.api.data import Schema, SchemaAndValue
+from kcli.connect.configdef import ConfigDef, Importance, Type, ValidString
 
 CONVERTER_TYPE_CONFIG = "converter.type"
 

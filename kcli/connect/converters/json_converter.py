@@ -15,10 +15,10 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
-from kcli.config.configdef import CaseInsensitiveValidString, ConfigDef, Importance, Width
-from kcli.config.configdef import Type as CType
 from kcli.connect.api import logical
 from kcli.connect.api.data import DataException, Schema, SchemaAndValue, SchemaBuilder, Struct, Type, infer_schema_type
+from kcli.connect.configdef import CaseInsensitiveValidString, ConfigDef, Importance, Width
+from kcli.connect.configdef import Type as CType
 from kcli.connect.converters.base import Converter, HeaderConverter, converter_config_def
 from kcli.connect.converters.jackson import Float32, dumps_bytes, write_json
 

@@ -6,8 +6,8 @@ import codecs
 from collections.abc import Mapping
 from typing import Any
 
-from kcli.config.configdef import ConfigDef, Importance, Type, Width
 from kcli.connect.api.data import DataException, Schema, SchemaAndValue
+from kcli.connect.configdef import ConfigDef, Importance, Type, Width
 from kcli.connect.converters.base import Converter, HeaderConverter, converter_config_def
 
 ENCODING_CONFIG = "converter.encoding"

@@ -1,7 +1,7 @@
 """The Herder interface the REST layer talks to; standalone and distributed implement it.
 
 Methods are synchronous and thread-safe (the REST app calls them from a thread pool).
-They return plain JSON-ready data in Apache's shapes (see shared/reference/connect.md §1)
+They return plain JSON-ready data in Apache's shapes (its REST entities)
 and raise kcli.connect.errors.ConnectError subclasses (NotFoundError, ConflictError,
 BadRequestError) that the REST layer turns into `{"error_code", "message"}` answers.
 """

@@ -157,7 +157,7 @@ class _Frozen(dict):
 
 
 def plugin_config(registry: Plugins, plugin: str) -> list[dict[str, Any]]:
-    from kcli.config.configdef import ConfigDef, config_def_json
+    from kcli.connect.configdef import ConfigDef, config_def_json
 
     full, kind, cls = registry.plugin(plugin)
     instance = cls()

@@ -13,24 +13,9 @@ from kcli.connect.runtime.clients import override_errors
 
 
 def _framework_def(kind: str) -> Any:
-    from kcli.config import configdef as cdm
+    from kcli.connect import configdef
 
-    try:
-        return cdm.sink_connector_config_def() if kind == "sink" else cdm.source_connector_config_def()
-    except ImportError:  # minimal fallback while the full framework definitions are not there
-        cd = cdm.ConfigDef()
-        cd.define("name", cdm.Type.STRING, cdm.NO_DEFAULT_VALUE, cdm.NonEmptyStringWithoutControlChars(),
-                  cdm.Importance.HIGH, "Globally unique name to use for this connector.", "Common", 1)
-        cd.define("connector.class", cdm.Type.STRING, cdm.NO_DEFAULT_VALUE, None, cdm.Importance.HIGH,
-                  "Name or alias of the class for this connector.", "Common", 2)
-        cd.define("tasks.max", cdm.Type.INT, 1, cdm.Range.at_least(1), cdm.Importance.HIGH,
-                  "Maximum number of tasks to use for this connector.", "Common", 3)
-        if kind == "sink":
-            cd.define("topics", cdm.Type.LIST, "", None, cdm.Importance.HIGH, "List of topics to consume",
-                      "Common", 4)
-            cd.define("topics.regex", cdm.Type.STRING, "", None, cdm.Importance.HIGH,
-                      "Regular expression giving topics to consume.", "Common", 4)
-        return cd
+    return configdef.sink_connector_config_def() if kind == "sink" else configdef.source_connector_config_def()
 
 
 def _sink_topic_errors(config: Mapping[str, str]) -> dict[str, list[str]]:
@@ -58,7 +43,7 @@ def _sink_topic_errors(config: Mapping[str, str]) -> dict[str, list[str]]:
 def validate(plugins: Plugins, override_policy: str, config: Mapping[str, str],
              allowlist: Collection[str] = ()) -> tuple[str, dict[str, Any]]:
     """(connector type, ConfigInfos) for a connector config; raises BadRequestError when no class."""
-    from kcli.config.configdef import ConfigDef, validation_result
+    from kcli.connect.configdef import ConfigDef, validation_result
 
     class_name = config.get("connector.class")
     if not class_name:

@@ -6,8 +6,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from kcli.config.configdef import CompositeValidator, ConfigDef, Importance, NonEmptyString, Type
-from kcli.config.validators import RegexValidator
+from kcli.connect.configdef import CompositeValidator, ConfigDef, Importance, NonEmptyString, Type
+from kcli.connect.configdef.validators import RegexValidator
 
 
 class Predicate:

@@ -15,7 +15,6 @@ from kcli.connect.errors import BadRequestError, ConnectError
 from kcli.connect.herder.base import Herder
 from kcli.connect.rest import calls, docs, shapes
 from kcli.connect.rest.calls import call, herder_of, read_json
-from kcli.connect.rest.connectors import create_connector, list_connectors
 from kcli.connect.rest.connectors import router as connectors_router
 from kcli.connect.rest.errors import ErrorMappingRoute, http_exception_handler, validation_exception_handler
 from kcli.connect.rest.loggers import LoggerLevels
@@ -139,11 +138,6 @@ def create_app(herder: Herder | None, worker_config: Mapping[str, str] | None = 
         return app
     app.include_router(root_router)
     app.include_router(connectors_router)
-    # Apache's resources answer `/connectors/` like `/connectors`.
-    app.router.routes.append(ErrorMappingRoute("/connectors/", list_connectors, methods=["GET"],
-                                               include_in_schema=False, response_model=None))
-    app.router.routes.append(ErrorMappingRoute("/connectors/", create_connector, methods=["POST"],
-                                               include_in_schema=False, response_model=None, status_code=201))
     app.include_router(plugins_router)
     if admin_mode(cfg) == "shared":
         app.include_router(loggers_router)

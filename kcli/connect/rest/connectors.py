@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import quote
 
@@ -82,6 +83,8 @@ async def create_connector(request: Request, forward: str | None = Forward) -> R
         raise BadRequestError(f"Unrecognized field \"{unknown[0]}\" in the request body (known properties: "
                               + ", ".join(f'"{k}"' for k in CREATE_FIELDS) + ")")
     name = body.get("name")
+    if isinstance(name, (int, float)) and not isinstance(name, bool):
+        name = json.dumps(name)  # Jackson reads a number into the String field: {"name": 12} creates "12"
     name = name.strip() if isinstance(name, str) else ""
     if body.get("config") is None:
         raise BadRequestError("Connector configuration is missing: the request body needs a \"config\" object")

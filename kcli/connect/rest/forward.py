@@ -1,6 +1,6 @@
 """Forwarding between workers: REST writes to the leader or a connector's owner, task configs to the leader.
 
-Apache's hop rule (shared/reference/connect.md §9.6): a request without `forward` may be sent on
+Apache's hop rule (its HerderRequestHandler): a request without `forward` may be sent on
 with `forward=true`; one that came with `forward=true` may be sent on once more with
 `forward=false`; one that came with `forward=false` and still cannot be served is a 409.
 """

@@ -73,7 +73,8 @@ class LoggerLevels:
         return level
 
     def set_level(self, name: str, level: str) -> list[str]:
-        """Set `name` and its existing descendants to `level`; the sorted names changed."""
+        """Set `name` and its existing descendants to `level`; the sorted names whose level changed (a logger
+        never set before counts as changed, as a logger Apache's listing does not hold yet)."""
         number = TO_PYTHON[level]
         if name == ROOT:
             targets = self._current_names()
@@ -81,8 +82,14 @@ class LoggerLevels:
             self._logger(name)  # creates it, as log4j does
             targets = [n for n in self._current_names() if n == name or n.startswith(name + ".")]
         now = int(time.time() * 1000)
+        changed = []
         with self._lock:
             for target in targets:
-                self._logger(target).setLevel(number)
-                self._last_modified[target] = now
-        return targets
+                logger = self._logger(target)
+                before = apache_level(logger.getEffectiveLevel()) if target in self._last_modified or \
+                    logger.level != logging.NOTSET else ""
+                logger.setLevel(number)
+                if apache_level(logger.getEffectiveLevel()) != before:  # as Apache: only real changes count
+                    self._last_modified[target] = now
+                    changed.append(target)
+        return changed

@@ -42,7 +42,8 @@ class ApacheRequestRules:
     * a body that is not JSON is a 415 (Jersey's @Consumes(application/json)): a Content-Type other
       than JSON, or a body with no Content-Type at all;
     * OPTIONS answers 200 with the methods of the path in `Allow`, and HEAD is a GET without its
-      body (as Jersey's automatic OPTIONS and HEAD).
+      body (as Jersey's automatic OPTIONS and HEAD);
+    * a trailing slash is ignored: `/connector-plugins/` is `/connector-plugins` (Jersey matches both).
     """
 
     def __init__(self, app: Any, router: Router) -> None:
@@ -54,6 +55,10 @@ class ApacheRequestRules:
             await self.app(scope, receive, send)
             return
         response: Any = None
+        path = scope.get("path", "")
+        if len(path) > 1 and path.endswith("/"):
+            raw = scope.get("raw_path") or path.encode()
+            scope = {**scope, "path": path.rstrip("/") or "/", "raw_path": raw.rstrip(b"/") or b"/"}
         method = scope["method"].encode()
         if b"%2f" in scope.get("raw_path", b"").lower():
             response = error_response(400, "Ambiguous URI path separator")

@@ -82,6 +82,8 @@ def parse_json(raw: bytes) -> Any:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadRequestError(f"Malformed JSON in request body: {exc}") from None
+    except RecursionError:
+        raise BadRequestError("Malformed JSON in request body: nested too deeply") from None
 
 
 def _string_value(key: str, value: Any) -> str | None:

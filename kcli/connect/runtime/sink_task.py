@@ -207,15 +207,18 @@ class WorkerSinkTask(PipelineTask):
         return SinkRecord(topic, msg.partition(), key.schema, key.value, value.schema, value.value, msg.offset(),
                           ts if ts_type else None, TIMESTAMP_TYPES.get(ts_type, "NoTimestampType"), headers)
 
+    def _convert_and_transform(self, msg: Any) -> SinkRecord | None:
+        record = self._convert(msg)
+        if self._transforms is not None:
+            try:
+                record = self._transforms.apply(record)
+            except Exception as exc:
+                raise StageError("TRANSFORMATION", None, exc) from exc
+        return record
+
     def _convert_tolerant(self, msg: Any) -> SinkRecord | None:
         try:
-            record = self._convert(msg)
-            if self._transforms is not None:
-                try:
-                    record = self._transforms.apply(record)
-                except Exception as exc:
-                    raise StageError("TRANSFORMATION", None, exc) from exc
-            return record
+            return self._convert_and_transform(msg)
         except StageError as err:  # errors.tolerance=all: skip the record (and report it to the DLQ)
             self.records_skipped += 1
             if self._log_errors:
@@ -230,18 +233,19 @@ class WorkerSinkTask(PipelineTask):
             return
         if self._tolerate:
             records = [r for r in (self._convert_tolerant(m) for m in msgs) if r is not None]
-            transformed = True
         else:
-            transformed = False
             records = []
             for m in msgs:
                 try:
-                    records.append(self._convert(m))
+                    record = self._convert_and_transform(m)
                 except StageError as exc:
+                    if self._dlq is not None:  # as Apache: the failing record still reaches the DLQ first
+                        self._dlq.report(m, exc.stage, exc.class_name, exc.cause)
+                        self._dlq.flush(self._flush_timeout)
                     raise ConnectError(f"Tolerance exceeded in error handler: stage {exc.stage} failed for the "
                                        f"record at {m.topic()}-{m.partition()}@{m.offset()}: {exc}") from exc.cause
-        if self._transforms is not None and not transformed:
-            records = [r for r in (self._transforms.apply(r) for r in records) if r is not None]
+                if record is not None:
+                    records.append(record)
         while True:
             try:
                 self.task.put(records)

@@ -23,7 +23,11 @@ class TaskStatusListener(Protocol):
 
 
 def format_trace(exc: BaseException) -> str:
-    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip()
+    """A status trace as Java prints one: `Type: message` first, then the (Python) traceback."""
+    cls = type(exc)
+    name = cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    head = f"{name}: {exc}" if str(exc) else name
+    return head + "\n" + "".join(traceback.format_exception(cls, exc, exc.__traceback__)).rstrip()
 
 
 class WorkerTask:

@@ -244,7 +244,7 @@ class Worker:
         if isinstance(task, SinkTask):
             java = clients.consumer_config(cfg, name, task_id, conn_config)
             max_poll = int(java.pop("max.poll.records", "500"))
-            dlq = self._dead_letter_queue(name, task_id, conn_config) if errors[0] else None
+            dlq = self._dead_letter_queue(name, task_id, conn_config)  # also with errors.tolerance=none (Apache)
             return WorkerSinkTask(name, task_id, task, task_config, listener, target_state,
                                   consumer_factory=lambda: clients.new_consumer(java), max_poll_records=max_poll,
                                   dlq=dlq, **pipeline)

@@ -1,6 +1,6 @@
 """KafkaConfigStore: connector configs, task configs, target states and more on the config topic.
 
-Keys and values are Apache's (shared/reference/connect.md §8.1): `connector-<name>`,
+Keys and values are those of Apache's KafkaConfigBackingStore: `connector-<name>`,
 `task-<name>-<n>` applied by `commit-<name>`, `target-state-<name>` (with `state.v2`),
 `session-key`, `restart-connector-<name>`, `logger-cluster-<namespace>`; values are the
 schemaless JSON Apache's JsonConverter writes. Every worker follows the topic; the listener is

@@ -1,7 +1,7 @@
 """KafkaStatusStore: connector/task statuses and active topics on the status topic.
 
 Keys `status-connector-<name>`, `status-task-<name>-<n>`, `status-topic-<topic>:connector-<name>`;
-values the schemaless JSON of Apache 4.3.1 (§8.3): `{"state","trace","worker_id","generation",
+values the schemaless JSON Apache 4.3.1's KafkaStatusBackingStore writes: `{"state","trace","worker_id","generation",
 "version"}`; a deleted connector or task is a tombstone. A status becomes visible once it has been
 read back from the topic, on every worker alike.
 """

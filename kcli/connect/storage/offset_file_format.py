@@ -1,7 +1,7 @@
 """Apache's standalone offsets file: a Java-serialised `java.util.HashMap<byte[], byte[]>`.
 
 Keys are the JSON `["<connector>",{<partition>}]`, values the JSON offset or null (see
-shared/reference/connect.md §7.2). The codec is hand-written for exactly this object graph.
+Apache's FileOffsetBackingStore). The codec is hand-written for exactly this object graph.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kcli.config.configdef import ConfigDef, Importance, Type
 from kcli.connect.api.data import DataException, Schema, SchemaBuilder, Struct
+from kcli.connect.configdef import ConfigDef, Importance, Type
 
 REPLACE_NULL_WITH_DEFAULT_DOC = ("Whether to replace fields that have a default value and that are null to the default "
                                  "value. When set to true, the default value is used, otherwise null is used.")

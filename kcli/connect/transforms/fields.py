@@ -8,11 +8,11 @@ import decimal
 from collections.abc import Mapping
 from typing import Any
 
-from kcli.config.configdef import CaseInsensitiveValidString, ConfigDef, Importance, NonEmptyString, Type
-from kcli.config.validators import LambdaValidator
 from kcli.connect.api.data import DataException, Schema, SchemaBuilder, Struct
 from kcli.connect.api.data import Type as SType
 from kcli.connect.api.logical import Timestamp
+from kcli.connect.configdef import CaseInsensitiveValidString, ConfigDef, Importance, NonEmptyString, Type
+from kcli.connect.configdef.validators import LambdaValidator
 from kcli.connect.errors import ConfigException
 from kcli.connect.transforms.base import (
     KeyOrValue,

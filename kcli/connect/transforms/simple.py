@@ -7,10 +7,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from kcli.config.configdef import ConfigDef, Importance, NonNullValidator, Type
-from kcli.config.validators import LambdaValidator, RegexValidator, Validator
 from kcli.connect.api.data import DataException, SchemaBuilder, Struct
 from kcli.connect.api.records import Header
+from kcli.connect.configdef import ConfigDef, Importance, NonNullValidator, Type
+from kcli.connect.configdef.validators import LambdaValidator, RegexValidator, Validator
 from kcli.connect.converters.values import parse_string
 from kcli.connect.errors import ConfigException
 from kcli.connect.transforms.base import (

@@ -7,11 +7,11 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
-from kcli.config.configdef import ConfigDef, Importance, Type, ValidString
-from kcli.config.validators import LambdaValidator
 from kcli.connect.api.data import DataException, Schema, SchemaBuilder, Struct
 from kcli.connect.api.data import Type as SType
 from kcli.connect.api.records import Header
+from kcli.connect.configdef import ConfigDef, Importance, Type, ValidString
+from kcli.connect.configdef.validators import LambdaValidator
 from kcli.connect.converters.string_converter import to_text
 from kcli.connect.converters.values import convert_to_string
 from kcli.connect.errors import ConfigException

@@ -3,7 +3,7 @@
 A JoinGroup carries each worker's *subscription* (REST URL, config offset and, from version 1, the
 work it currently runs); the leader's SyncGroup carries each worker's *assignment*. Both are
 Kafka protocol primitives, big-endian: a version header (int16), then the fields below.
-See shared/reference/connect.md §9.3. Pure functions, no I/O.
+Pure functions, no I/O.
 """
 
 from __future__ import annotations

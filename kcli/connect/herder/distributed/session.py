@@ -2,7 +2,7 @@
 
 The leader writes a random key to the config topic (`session-key`) and rotates it every
 `inter.worker.key.ttl.ms`; a worker posting task configs to the leader signs the raw request body
-with it. Headers and status codes are Apache's (shared/reference/connect.md §9.5).
+with it. Headers and status codes are Apache's (InternalRequestSignature, DistributedHerder).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any, NamedTuple
 
-from kcli.config.configdef import (
+from kcli.connect.configdef import (
     NO_DEFAULT_VALUE,
     CaseInsensitiveValidString,
     ConfigDef,
@@ -25,7 +25,7 @@ from kcli.config.configdef import (
     Width,
     _java_str,
 )
-from kcli.config.validators import RegexValidator
+from kcli.connect.configdef.validators import RegexValidator
 from kcli.connect.errors import ConfigException
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kcli.config.validators import (
+from kcli.connect.configdef.validators import (
     CaseInsensitiveValidString,
     CompositeValidator,
     LambdaValidator,
@@ -463,20 +463,20 @@ def merge_config_infos(name: str, *infos: dict[str, Any]) -> dict[str, Any]:
 
 def connector_config_def() -> ConfigDef:
     """Apache's ConnectorConfig.configDef(): the keys every connector has."""
-    from kcli.config.connector_configdefs import connector_config_def as build
+    from kcli.connect.configdef.connector_defs import connector_config_def as build
 
     return build()
 
 
 def sink_connector_config_def() -> ConfigDef:
     """Apache's SinkConnectorConfig.configDef()."""
-    from kcli.config.connector_configdefs import sink_connector_config_def as build
+    from kcli.connect.configdef.connector_defs import sink_connector_config_def as build
 
     return build()
 
 
 def source_connector_config_def() -> ConfigDef:
     """Apache's SourceConnectorConfig.configDef() (without the per-group topic-creation keys)."""
-    from kcli.config.connector_configdefs import source_connector_config_def as build
+    from kcli.connect.configdef.connector_defs import source_connector_config_def as build
 
     return build()
