@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from kcli.clients.translate import RENAMED, to_librdkafka
+from kcli.clients.translate import RENAMED, producer_partitioner, to_librdkafka
 from kcli.errors import ConfigError
 from kcli.logs import debug_enabled, logging_configured
 
@@ -33,18 +33,21 @@ def _where(error: ConfigError, config: Mapping[str, str]) -> ConfigError:
     return ConfigError(error.message[:m.start()] + f"(key '{key}' in {origin})")
 
 
-def _construct(cls: Any, config: Mapping[str, str], **kwargs: Any) -> Any:
+def _construct(cls: Any, config: Mapping[str, str], kwargs: dict[str, Any], producer: bool = False) -> Any:
     try:
-        return _build(cls, config, **kwargs)
+        return _build(cls, config, kwargs, producer)
     except ConfigError as exc:
         raise _where(exc, config) from None
 
 
-def _build(cls: Any, config: Mapping[str, str], **kwargs: Any) -> Any:
+def _build(cls: Any, config: Mapping[str, str], kwargs: dict[str, Any], producer: bool) -> Any:
     from confluent_kafka import KafkaException
 
     conf: dict[str, Any] = dict(to_librdkafka(config))
     conf.update(kwargs)
+    if producer and "partitioner" not in conf:
+        # keys go to the partitions Java's producers pick (librdkafka's own default is consistent_random)
+        conf["partitioner"] = producer_partitioner(config)
     if "log_level" not in conf and "logger" not in conf:
         conf.update(_librdkafka_logging())
     try:
@@ -77,16 +80,17 @@ def _librdkafka_logging() -> dict[str, Any]:
 def make_admin(config: Mapping[str, str], **kwargs: Any) -> Any:
     from confluent_kafka.admin import AdminClient
 
-    return _construct(AdminClient, config, **kwargs)
+    return _construct(AdminClient, config, kwargs)
 
 
 def make_producer(config: Mapping[str, str], **kwargs: Any) -> Any:
+    """A Producer; unless `partitioner` is set (config or kwargs), keyed records are partitioned as Java does."""
     from confluent_kafka import Producer
 
-    return _construct(Producer, config, **kwargs)
+    return _construct(Producer, config, kwargs, producer=True)
 
 
 def make_consumer(config: Mapping[str, str], **kwargs: Any) -> Any:
     from confluent_kafka import Consumer
 
-    return _construct(Consumer, config, **kwargs)
+    return _construct(Consumer, config, kwargs)

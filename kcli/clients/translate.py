@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
+from kcli.clients.jaas import parse_jaas
 from kcli.errors import ConfigError
 
-# Keys only the Java client understands; dropped quietly (they have no librdkafka meaning).
+# Keys only the Java client understands; dropped quietly (they have no librdkafka meaning). make_producer reads
+# partitioner.class and partitioner.ignore.keys (producer_partitioner) before they are dropped.
 JAVA_ONLY = frozenset(
     {
         "key.serializer", "value.serializer", "key.deserializer", "value.deserializer",
@@ -46,21 +47,33 @@ ASSIGNORS = {
     "cooperative-sticky": "cooperative-sticky",
 }
 
-_JAAS_MODULE = re.compile(r"^\s*([\w.$]+)\s+(required|requisite|sufficient|optional)\s*(.*?);?\s*$", re.S)
-_JAAS_OPTION = re.compile(r'([\w.]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|(\S+?))(?=\s|;|$)')
+# partitioner.class values with a librdkafka partitioner that places records as they do. Java's built-in
+# partitioner (no partitioner.class) sends a keyed record to murmur2(key) % partitions, as librdkafka's
+# murmur2_random does; the two classes below were removed in Kafka 4.0 but are still in 3.x client files.
+PARTITIONERS = {
+    "org.apache.kafka.clients.producer.internals.DefaultPartitioner": "murmur2_random",
+    # keys ignored; librdkafka's `random` spreads records as uniformly, though one by one rather than in batches
+    "org.apache.kafka.clients.producer.UniformStickyPartitioner": "random",
+}
+DEFAULT_PARTITIONER = "murmur2_random"
 
 
-def parse_jaas(value: str) -> tuple[str, dict[str, str]]:
-    """Split a sasl.jaas.config value into its login module class and its options."""
-    match = _JAAS_MODULE.match(value)
-    if not match:
-        raise ConfigError("cannot parse sasl.jaas.config: expected '<LoginModule> required k=\"v\" …;' "
-                          "(key 'sasl.jaas.config')")
-    options = {
-        m.group(1): (m.group(2).replace('\\"', '"') if m.group(2) is not None else m.group(3))
-        for m in _JAAS_OPTION.finditer(match.group(3))
-    }
-    return match.group(1), options
+def producer_partitioner(config: Mapping[str, str]) -> str:
+    """librdkafka's `partitioner` for a producer with this Java-style config (partitioner.class and
+    partitioner.ignore.keys); ConfigError naming the key for a class librdkafka cannot imitate."""
+    cls = config.get("partitioner.class", "").strip()
+    if cls:
+        if cls in PARTITIONERS:
+            return PARTITIONERS[cls]
+        # RoundRobinPartitioner (and any class of one's own) included: librdkafka has no round-robin partitioner
+        raise ConfigError(f"partitioner {cls} has no librdkafka equivalent: unset it, or set librdkafka's "
+                          "partitioner (murmur2_random, random, consistent_random, fnv1a, …) (key 'partitioner.class')")
+    ignore_keys = config.get("partitioner.ignore.keys", "false").strip().lower()
+    if ignore_keys not in ("true", "false"):
+        raise ConfigError(f"Invalid value {config['partitioner.ignore.keys']} for configuration "
+                          "partitioner.ignore.keys: Expected value to be either true or false "
+                          "(key 'partitioner.ignore.keys')")
+    return "random" if ignore_keys == "true" else DEFAULT_PARTITIONER
 
 
 def _jaas_to_librdkafka(value: str) -> dict[str, str]:

@@ -6,8 +6,8 @@ import logging
 import threading
 from typing import Any
 
-from kcli.connect.errors import BadRequestError, ConnectError, NotFoundError
-from kcli.connect.herder.abstract import AbstractHerder, patched, reverse_transform
+from kcli.connect.errors import ConnectError, NotFoundError
+from kcli.connect.herder.abstract import AbstractHerder, named_config, patched, reverse_transform
 from kcli.connect.herder.base import JSON
 from kcli.connect.plugins import Plugins
 from kcli.connect.storage.config_store import PAUSED, STARTED, STOPPED, ConfigStore, MemoryConfigStore
@@ -16,9 +16,6 @@ from kcli.connect.storage.status_store import RESTARTING, MemoryStatusStore, Sta
 from kcli.connect.worker_config import WorkerConfig
 
 log = logging.getLogger(__name__)
-
-INITIAL_STATES = {"RUNNING": STARTED, "PAUSED": PAUSED, "STOPPED": STOPPED}
-
 
 class StandaloneHerder(AbstractHerder):
     """The herder of `kcli connect standalone`; every call is synchronous and thread-safe."""
@@ -61,15 +58,7 @@ class StandaloneHerder(AbstractHerder):
 
     def put_connector_config(self, name: str, config: dict[str, str], allow_replace: bool,
                              initial_state: str | None = None) -> tuple[bool, JSON]:
-        config = {**config, "name": config.get("name", name)}
-        if config["name"] != name:
-            raise BadRequestError(f"Connector name configuration ({config['name']}) doesn't match connector name "
-                                  f"in the URL ({name})")
-        target = None
-        if initial_state is not None:
-            target = INITIAL_STATES.get(initial_state.strip().upper())
-            if target is None:
-                raise BadRequestError(f"Invalid initial state {initial_state}: use RUNNING, PAUSED or STOPPED")
+        config, target = named_config(name, config, initial_state)
         with self._lock:
             self.check_config(config)
             exists = self.configs.connector_config(name) is not None

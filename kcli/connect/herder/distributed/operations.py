@@ -21,7 +21,7 @@ from kcli.connect.errors import (
     NotFoundError,
     NotLeaderError,
 )
-from kcli.connect.herder.abstract import NOT_STOPPED, patched, reverse_transform
+from kcli.connect.herder.abstract import NOT_STOPPED, named_config, patched, reverse_transform
 from kcli.connect.herder.base import JSON
 from kcli.connect.herder.distributed import session
 from kcli.connect.storage.config_store import STARTED, STOPPED, RestartRequest
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("kcli.connect.distributed.DistributedHerder")
 
-INITIAL_STATES = {"RUNNING": STARTED, "PAUSED": "PAUSED", "STOPPED": STOPPED}
 RECONFIGURE_BACKOFF_INITIAL_S, RECONFIGURE_BACKOFF_MAX_S = 0.25, 60.0
 
 
@@ -184,12 +183,7 @@ class ClusterOperations:
     def put_connector_config(self, name: str, config: dict[str, str], allow_replace: bool,
                              initial_state: str | None = None) -> tuple[bool, JSON]:
         self._await_started()
-        target = None
-        if initial_state is not None:
-            target = INITIAL_STATES.get(initial_state.strip().upper())
-            if target is None:
-                raise BadRequestError(f"Invalid initial state {initial_state}: use RUNNING, PAUSED or STOPPED")
-        config = {**config, "name": config.get("name", name)}
+        config, target = named_config(name, config, initial_state)
         self.check_config(config)
         return self._submit(lambda: self._write_connector(name, config, target, allow_replace))
 
