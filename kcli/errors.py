@@ -32,3 +32,32 @@ class ConfigError(UsageError):
 
 class KafkaOperationError(KcliError):
     """Kafka answered with an error, or could not be reached (exit 1)."""
+
+
+def _is_kafka_error(obj: object) -> bool:
+    return callable(getattr(obj, "str", None)) and callable(getattr(obj, "code", None))
+
+
+def kafka_reason(exc: object) -> str:
+    """The words of a confluent-kafka error: a KafkaException's KafkaError (or a bare KafkaError) as its `.str()`
+    ("Broker transport failure"), never its repr (`KafkaError{code=_TRANSPORT,val=-195,…}`); anything else as str()."""
+    if _is_kafka_error(exc):
+        return str(exc.str())  # type: ignore[attr-defined]
+    args = getattr(exc, "args", None) or ()
+    if args and _is_kafka_error(args[0]):
+        return str(args[0].str())
+    return str(exc) or type(exc).__name__
+
+
+def one_line(text: str) -> str:
+    """A possibly multi-line message (a worker's validation errors, a library's text) as one line."""
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    out = ""
+    for line in lines:
+        if not out:
+            out = line
+        elif out.endswith((":", ".", ";", ",", "!", "?")):
+            out = f"{out} {line}"
+        else:
+            out = f"{out}; {line}"
+    return out

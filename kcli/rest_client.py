@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from kcli.errors import ConfigError, KcliError
+from kcli.errors import ConfigError, KcliError, one_line
 
 if TYPE_CHECKING:
     import requests
@@ -32,7 +32,8 @@ class RestError(KcliError):
         self.method = method
         self.url = url
         code = "" if self.error_code == status else f" (error code {self.error_code})"
-        self.reason = f"HTTP {status}{code}: {server_message}"
+        # one line: Apache's 400 for an invalid config lists one error per line
+        self.reason = f"HTTP {status}{code}: {one_line(server_message)}"
         super().__init__(f"{self.reason} ({method} {url})")
 
     @property

@@ -9,10 +9,11 @@ from typing import Any
 
 import click
 
+from kcli.cli.types import JavaInt
 from kcli.clients import ClientOptions, client_options
 from kcli.console.spelling import Renamed, resolve_client_spellings
 from kcli.durations import Duration
-from kcli.errors import KafkaOperationError, UsageError
+from kcli.errors import KafkaOperationError, UsageError, kafka_reason
 
 PAIRS = (
     Renamed("--command-property", "--consumer-property", "command_property", "consumer_property"),
@@ -31,7 +32,8 @@ metadata request within 10s (-X default.api.timeout.ms=… changes it) ends the 
 \b
 Exit codes:
   0  stopped by --max-messages, --timeout-ms of silence, Ctrl-C/SIGTERM or a closed stdout
-  1  the broker was unreachable, the --topic does not exist (without --group) or a record could not be formatted
+  1  the broker was unreachable, the --topic does not exist or has no such --partition (without --group), or a
+     record could not be formatted
   2  usage or input error before anything was read (bad flag, malformed file or property)"""
 
 METADATA_WAIT = 10.0  # seconds the first metadata request may take (-X default.api.timeout.ms)
@@ -87,10 +89,11 @@ def _consumer_config(client: ClientOptions, group: str | None, from_beginning: b
 @click.option("--include", metavar="REGEX", help="Consume every topic whose whole name matches REGEX.")
 @click.option("--group", help="Consumer group id; offsets are committed so the next run resumes.")
 @click.option("--from-beginning", is_flag=True, help="Start at the earliest offset when there is no committed one.")
-@click.option("--partition", type=int, help="Read only this partition (starts at the end unless --offset).")
+@click.option("--partition", type=JavaInt(minimum=0),
+              help="Read only this partition (starts at the end unless --offset).")
 @click.option("--offset", "offset_spec", metavar="OFFSET",
               help="earliest, latest, N, -N (last N per partition) or @TIME (ISO-8601 or epoch ms).")
-@click.option("--max-messages", type=click.IntRange(min=0), help="Stop after this many records.")
+@click.option("--max-messages", type=JavaInt(minimum=0), help="Stop after this many records.")
 @click.option("--timeout-ms", type=Duration(), help="Stop when no record arrives for this long (e.g. 5s, 1500).")
 @click.option("--isolation-level", type=click.Choice(["read_committed", "read_uncommitted"]))
 @click.option("--key-deserializer", help="String, ByteArray, Integer, Long, Short, Float, Double, UUID (or the "
@@ -156,10 +159,12 @@ def _subscribe_pattern(consumer: Any, regex: str) -> None:
         consumer.subscribe([f"^({regex})$"])
     except KafkaException as exc:
         raise UsageError(f"--include '{regex}' cannot be used as a subscription pattern: "
-                         f"{exc.args[0].str()}") from None
+                         f"{kafka_reason(exc)}") from None
 
 
 def _consume(cfg: dict[str, str], named_group: bool, formatter: Any, params: dict[str, Any]) -> None:
+    from confluent_kafka import KafkaException
+
     from kcli.clients import make_consumer
     from kcli.console import positions
     from kcli.console.consume_loop import StopFlag, run
@@ -183,9 +188,20 @@ def _consume(cfg: dict[str, str], named_group: bool, formatter: Any, params: dic
         elif named_group:
             consumer.subscribe([topic])
         else:
-            partitions = ([partition] if partition is not None
-                          else positions.topic_partitions(consumer, topic, wait, bootstrap, lambda: stop.stopped))
-            consumer.assign(positions.resolve(consumer, topic, partitions, params["start"]))
+            partitions = positions.topic_partitions(consumer, topic, wait, bootstrap, lambda: stop.stopped)
+            if not partitions:  # stopped while waiting for the broker
+                return
+            if partition is not None:
+                if partition not in partitions:
+                    raise KafkaOperationError(f"topic '{topic}' has no partition {partition} (it has "
+                                              f"{len(partitions)}: 0..{max(partitions)})")
+                partitions = [partition]
+            starts = positions.resolve(consumer, topic, partitions, params["start"], wait)
+            try:
+                consumer.assign(starts)
+            except KafkaException as exc:
+                raise KafkaOperationError(f"cannot read topic '{topic}': {kafka_reason(exc)} "
+                                          f"({bootstrap})") from None
         outcome = run(consumer, formatter, sys.stdout.buffer, stop, params["max_messages"],
                       None if timeout is None else timeout * 1000.0,
                       store_offsets=store, warn=_warn)
@@ -193,7 +209,7 @@ def _consume(cfg: dict[str, str], named_group: bool, formatter: Any, params: dic
         try:
             consumer.close()
         except Exception as exc:
-            _warn(f"closing the consumer: {exc}")
+            _warn(f"closing the consumer: {kafka_reason(exc)}")
         click.echo(f"Processed a total of {outcome.count if outcome else 0} messages", err=True)
     if outcome is not None and outcome.error:
         raise KafkaOperationError(f"Error processing message, terminating consumer process: {outcome.error}")

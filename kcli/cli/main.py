@@ -10,7 +10,7 @@ import traceback
 import click
 
 from kcli import __version__
-from kcli.errors import EXIT_INTERRUPTED, KcliError
+from kcli.errors import EXIT_FAILED, EXIT_INTERRUPTED, KcliError, kafka_reason, one_line
 from kcli.logs import debug_enabled
 
 # name -> (module, short help). Each module exposes `command`, a click.Command.
@@ -130,6 +130,14 @@ def _click_message(exc: click.ClickException) -> str:
     return message
 
 
+UNEXPECTED_HINT = "(--debug shows the traceback)"  # tests look for it: no command should end here
+
+
+def unexpected_message(exc: BaseException) -> str:
+    """The one line for an exception no command anticipated (a Kafka error as its reason, not its repr)."""
+    return f"unexpected {type(exc).__name__}: {one_line(kafka_reason(exc))} {UNEXPECTED_HINT}"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run kcli; errors become one line on stderr and a meaningful exit code."""
     try:
@@ -137,7 +145,7 @@ def main(argv: list[str] | None = None) -> None:
     except KcliError as exc:
         if debug_enabled():
             traceback.print_exc()
-        click.echo(f"kcli: error: {exc.message}", err=True)
+        click.echo(f"kcli: error: {one_line(exc.message)}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("", err=True)
@@ -152,6 +160,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(0)
     except KeyboardInterrupt:
         sys.exit(EXIT_INTERRUPTED)
+    except Exception as exc:  # nobody turned it into a KcliError: still one line, the traceback only with --debug
+        if debug_enabled():
+            traceback.print_exc()
+        click.echo(f"kcli: error: {unexpected_message(exc)}", err=True)
+        sys.exit(EXIT_FAILED)
     try:
         sys.stdout.flush()
     except BrokenPipeError:

@@ -9,6 +9,7 @@ from typing import Any, BinaryIO
 
 import click
 
+from kcli.cli.types import JavaInt
 from kcli.clients import ClientOptions, client_options
 from kcli.console.spelling import Renamed, resolve_client_spellings
 from kcli.durations import Duration
@@ -115,12 +116,12 @@ def _explicit(params: dict[str, Any], chosen: dict[str, Any]) -> dict[str, str |
 @click.option("--request-required-acks", help="acks: -1/all (default), 0, 1.")
 @click.option("--compression-codec", type=click.Choice(CODECS), is_flag=False, flag_value="gzip",
               help="none (default), gzip (the bare flag), snappy, lz4, zstd.")
-@click.option("--batch-size", type=click.IntRange(min=1), help="batch.size in bytes.")
-@click.option("--max-partition-memory-bytes", type=click.IntRange(min=1), help="Old name of --batch-size.")
+@click.option("--batch-size", type=JavaInt(minimum=1), help="batch.size in bytes.")
+@click.option("--max-partition-memory-bytes", type=JavaInt(minimum=1), help="Old name of --batch-size.")
 @click.option("--linger-ms", type=Duration(), help="linger.ms (a duration; bare numbers are ms).")
 @click.option("--timeout", type=Duration(), help="Apache's name for --linger-ms.")
 @click.option("--sync", is_flag=True, help="Wait for each record's acknowledgement before the next line.")
-@click.option("--message-send-max-retries", type=click.IntRange(min=0), help="retries.")
+@click.option("--message-send-max-retries", type=JavaInt(minimum=0), help="retries.")
 @click.option("--retry-backoff-ms", type=Duration(), help="retry.backoff.ms.")
 @click.option("--request-timeout-ms", type=Duration(positive=True), help="request.timeout.ms.")
 @click.option("--metadata-expiry-ms", type=Duration(), help="metadata.max.age.ms.")
@@ -128,7 +129,7 @@ def _explicit(params: dict[str, Any], chosen: dict[str, Any]) -> dict[str, str |
               help="How long to wait for the broker at start (default 30s; -X max.block.ms).")
 @click.option("--max-memory-bytes", hidden=True)
 @click.option("--socket-buffer-size", hidden=True)
-@click.option("--partition", type=click.IntRange(min=0), help="Write every record to this partition.")
+@click.option("--partition", type=JavaInt(minimum=0), help="Write every record to this partition.")
 @click.option("--input", "input_format", type=click.Choice(["text", "json"]), default="text",
               help="text lines (default) or JSON envelopes as `kcli consume --output json` writes them.")
 @click.option("--progress", is_flag=True, help="Show records/s on stderr (a TTY only).")

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from kcli.cli.types import JavaInt
 from kcli.clients import client_options
 from kcli.errors import UsageError
 from kcli.output import output_option
@@ -55,9 +56,9 @@ OPTIONS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
     "topic": _opt("--topic", metavar="TOPIC",
                   help="The topic to create, alter, describe or delete; a regular expression except for create."),
     "topic_id": _opt("--topic-id", metavar="UUID", help="The topic id to describe."),
-    "partitions": _opt("--partitions", type=int, metavar="N",
+    "partitions": _opt("--partitions", type=JavaInt(), metavar="N",
                        help="Partitions of the topic created (default: the broker's) or its new count on alter."),
-    "replication_factor": _opt("--replication-factor", type=int, metavar="R",
+    "replication_factor": _opt("--replication-factor", type=JavaInt(), metavar="R",
                                help="Replication factor of the topic created (default: the broker's)."),
     "replica_assignment": _opt("--replica-assignment", metavar="B1:B2,B3:B4,…",
                                help="Manual partition-to-broker assignment, one entry per partition."),
@@ -79,11 +80,12 @@ OPTIONS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
                                   help="describe: only partitions whose ISR equals min.insync.replicas."),
     "topics_with_overrides": _opt("--topics-with-overrides", is_flag=True,
                                   help="describe: only topics that have config overrides."),
-    "partition_size_limit_per_response": _opt("--partition-size-limit-per-response", type=int, hidden=True,
+    "partition_size_limit_per_response": _opt("--partition-size-limit-per-response", type=JavaInt(), hidden=True,
                                               help="Accepted for compatibility; librdkafka pages by itself."),
     "output": output_option(OUTPUTS),
     "timeout": _opt("--timeout", metavar="DURATION",
-                    help="Give up when the cluster does not answer within this time (default 30s; 5m, 1500ms, ms)."),
+                    help="Give up when the cluster does not answer within this time (default 30s, at most 1h; "
+                         "5m, 1500ms, ms)."),
 }
 
 PER_ACTION = {

@@ -8,7 +8,8 @@ from typing import Any, TypeVar
 
 import click
 
-from kcli.config import load_file, parse_assignments, read_text
+from kcli.cli.types import JavaInt
+from kcli.config import parse_assignments, read_text
 from kcli.connectors_view import logic, render
 from kcli.connectors_view.options import ConnOptions, connection_options, make_client, resolve
 from kcli.errors import ConfigError, KcliError, UsageError
@@ -170,7 +171,7 @@ def tasks_cmd(name: str, conn: ConnOptions) -> None:
 
 @group.command("task-status", epilog=CODES_STATUS.replace("the connector and all its tasks are", "the task is"))
 @NAME
-@click.argument("task_id", metavar="ID", type=int)
+@click.argument("task_id", metavar="ID", type=JavaInt(minimum=0))
 @connection_options
 def task_status_cmd(name: str, task_id: int, conn: ConnOptions) -> None:
     """Show one task's state (exit codes as `status`)."""
@@ -205,8 +206,8 @@ def _wait_after(client: ConnectClient, name: str, conn: ConnOptions) -> None:
 
 @group.command("create", epilog=CODES_CREATE)
 @click.argument("name", required=False)
-@click.option("-f", "--file", "file", type=click.Path(dir_okay=False),
-              help="Connector file: .properties, .json ({name, config} or flat) or .yaml.")
+@click.option("-f", "--file", "file", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Connector file: .properties, .json ({name, config} or flat) or .yaml; - reads stdin.")
 @click.option("-c", "--config", "assignments", multiple=True, metavar="KEY=VALUE", help="A config entry (repeat).")
 @click.option("--initial-state", type=click.Choice(["RUNNING", "PAUSED", "STOPPED"], case_sensitive=False),
               help="State to create the connector in (Kafka 3.7+ workers).")
@@ -234,7 +235,8 @@ def create_cmd(name: str | None, file: str | None, assignments: tuple[str, ...],
 
 @group.command("update", epilog=CODES_PLAIN)
 @NAME
-@click.option("-f", "--file", "file", type=click.Path(dir_okay=False), required=True, help="The new full config.")
+@click.option("-f", "--file", "file", type=click.Path(dir_okay=False, allow_dash=True), required=True,
+              help="The new full config (.properties, .json or .yaml; - reads stdin).")
 @connection_options
 def update_cmd(name: str, file: str, conn: ConnOptions) -> None:
     """Replace a connector's config (PUT; creates the connector when it does not exist)."""
@@ -289,7 +291,7 @@ def restart_cmd(name: str, include_tasks: bool, only_failed: bool, conn: ConnOpt
 
 @group.command("restart-task", epilog=CODES_PLAIN)
 @NAME
-@click.argument("task_id", metavar="ID", type=int)
+@click.argument("task_id", metavar="ID", type=JavaInt(minimum=0))
 @connection_options
 def restart_task_cmd(name: str, task_id: int, conn: ConnOptions) -> None:
     """Restart one task of a connector."""
@@ -315,12 +317,13 @@ def plugin_config_cmd(plugin: str, conn: ConnOptions) -> None:
 
 @group.command("validate", epilog=CODES_VALIDATE)
 @click.argument("plugin")
-@click.option("-f", "--file", "file", type=click.Path(dir_okay=False), help="The connector config to check.")
+@click.option("-f", "--file", "file", type=click.Path(dir_okay=False, allow_dash=True),
+              help="The connector config to check (.properties, .json or .yaml; - reads stdin).")
 @click.option("-c", "--config", "assignments", multiple=True, metavar="KEY=VALUE", help="A config entry (repeat).")
 @connection_options
 def validate_cmd(plugin: str, file: str | None, assignments: tuple[str, ...], conn: ConnOptions) -> None:
     """Check a config against a connector plugin; the errors are listed one per line."""
-    config = load_file(file) if file else {}
+    config = logic.load_config_source(file) if file else {}
     config.update(_assignments(assignments))
     if not config:
         raise UsageError("validate needs -f FILE or -c key=value entries")
@@ -350,8 +353,8 @@ def offsets_get(name: str, conn: ConnOptions) -> None:
 def _read_offsets(file: str | None, offsets: str | None) -> Any:
     if bool(file) == bool(offsets):
         raise UsageError("offsets alter needs one of -f FILE or --offsets JSON")
-    source = str(file) if file else "--offsets"
-    text = read_text(file) if file else offsets
+    source = (logic.STDIN_NAME if file == logic.STDIN else str(file)) if file else "--offsets"
+    text = (logic.read_stdin() if file == logic.STDIN else read_text(file)) if file else offsets
     try:
         data = json.loads(text or "")
     except json.JSONDecodeError as exc:
@@ -365,7 +368,8 @@ def _read_offsets(file: str | None, offsets: str | None) -> Any:
 
 @offsets_group.command("alter", epilog=CODES_PLAIN)
 @NAME
-@click.option("-f", "--file", "file", type=click.Path(dir_okay=False), help='JSON {"offsets": [...]} (KIP-875).')
+@click.option("-f", "--file", "file", type=click.Path(dir_okay=False, allow_dash=True),
+              help='JSON {"offsets": [...]} (KIP-875); - reads stdin.')
 @click.option("--offsets", "offsets", metavar="JSON", help="The same JSON inline.")
 @connection_options
 def offsets_alter(name: str, file: str | None, offsets: str | None, conn: ConnOptions) -> None:
@@ -424,8 +428,8 @@ def info_cmd(conn: ConnOptions) -> None:
 
 
 @group.command("apply", epilog=CODES_APPLY)
-@click.option("-f", "--file", "files", multiple=True, required=True, type=click.Path(),
-              help="A connector file, or a directory of them (.properties/.json/.yaml); repeatable.")
+@click.option("-f", "--file", "files", multiple=True, required=True, type=click.Path(allow_dash=True),
+              help="A connector file, or a directory of them (.properties/.json/.yaml), - for stdin; repeatable.")
 @click.option("--dry-run", is_flag=True, help="Print what would change (a config diff), change nothing.")
 @connection_options
 def apply_cmd(files: tuple[str, ...], dry_run: bool, conn: ConnOptions) -> None:

@@ -25,7 +25,7 @@ def context_group() -> None:
 @click.option("--cert", help="Client certificate.")
 @click.option("--key", help="Client key.")
 @click.option("--insecure/--secure", default=None, help="Skip / do TLS verification.")
-@click.option("--timeout", type=Duration(), default=None, help="Default --timeout (30s, 5m, 1500ms).")
+@click.option("--timeout", type=Duration(positive=True), default=None, help="Default --timeout (30s, 5m, 1500ms).")
 @click.option("--use/--no-use", "make_current", default=False, help="Also make it the current context.")
 def context_set(name: str, urls: tuple[str, ...], user: str | None, password: str | None, cacert: str | None,
                 cert: str | None, key: str | None, insecure: bool | None, timeout: float | None,

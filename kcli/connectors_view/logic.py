@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -19,6 +20,50 @@ NOT_RUNNING = ("PAUSED", "STOPPED", "UNASSIGNED", "RESTARTING")
 WAIT_STATES = ("RUNNING", "PAUSED", "STOPPED")
 CONFIG_SUFFIXES = (".properties", ".json", ".yaml", ".yml")
 DEFAULT_WAIT = 60.0
+STDIN = "-"  # `-f -`: the connector config comes from standard input (as kcctl reads it)
+STDIN_NAME = "stdin"  # how messages name it: `malformed JSON: … (stdin:1:15)`
+
+
+def read_stdin() -> str:
+    """All of standard input as UTF-8 text (a hint on stderr when it is a terminal)."""
+    if sys.stdin is None:
+        raise ConfigError("-f - reads the connector config from standard input, but there is none")
+    if sys.stdin.isatty():
+        print("kcli: reading the connector config from stdin (end it with Ctrl-D)", file=sys.stderr)
+    stream = getattr(sys.stdin, "buffer", None)
+    try:
+        data = stream.read() if stream is not None else sys.stdin.read().encode("utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read standard input: {exc.strerror or exc} ({STDIN_NAME})") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"standard input is not UTF-8 text: {exc.reason} at byte {exc.start} "
+                          f"({STDIN_NAME})") from None
+
+
+def parse_config_text(text: str, source: str = STDIN_NAME) -> dict[str, str]:
+    """A connector config from text of unknown type, as `load_file` would read the file it came from:
+    JSON when it starts with `{`, else YAML when it is a YAML mapping, else .properties."""
+    from kcli.config.loader import parse_json, parse_properties, parse_yaml
+
+    where = Path(source)
+    body = text.lstrip()
+    if not body:
+        raise ConfigError(f"no connector config given ({source} is empty)")
+    if body.startswith(("{", "[")):  # JSON (a top-level list is reported as not being a mapping)
+        return parse_json(text, where)
+    try:
+        return parse_yaml(text, where)
+    except ConfigError:  # not YAML, or YAML that is not a mapping (`k=v` lines read as one string)
+        return parse_properties(text, where)
+
+
+def load_config_source(path: Path | str) -> dict[str, str]:
+    """A connector config from a file (by its suffix, as `connect standalone` reads it) or `-` (stdin)."""
+    if str(path) == STDIN:
+        return parse_config_text(read_stdin())
+    return load_file(path)
 
 
 def not_found(name: str, exc: RestError) -> KcliError:
@@ -109,10 +154,16 @@ class Change:
                 "changes": [{"op": op, "key": k, "old": o, "new": n} for op, k, o, n in self.diff]}
 
 
-def config_files(paths: Iterable[str]) -> list[Path]:
-    """The connector files named, a directory standing for its .properties/.json/.yaml files (sorted)."""
-    files: list[Path] = []
+def config_files(paths: Iterable[str]) -> list[Path | str]:
+    """The connector files named, a directory standing for its .properties/.json/.yaml files (sorted); `-` is
+    standard input (once)."""
+    files: list[Path | str] = []
     for raw in paths:
+        if raw == STDIN:
+            if STDIN in files:
+                raise ConfigError("-f - (standard input) can be given only once")
+            files.append(STDIN)
+            continue
         path = Path(raw)
         if path.is_dir():
             found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in CONFIG_SUFFIXES)
@@ -127,14 +178,15 @@ def config_files(paths: Iterable[str]) -> list[Path]:
 
 
 def load_connector(path: Path | str, name: str | None = None) -> tuple[str, dict[str, str]]:
-    """A connector's name and config from a file (any form `connect standalone` reads)."""
-    config = load_file(path)
+    """A connector's name and config from a file (any form `connect standalone` reads) or `-` (stdin)."""
+    config = load_config_source(path)
+    where = STDIN_NAME if str(path) == STDIN else path
     file_name = config.get("name")
     if name and file_name and file_name != name:
-        raise ConfigError(f"the file names connector '{file_name}', not '{name}' ({path})")
+        raise ConfigError(f"the file names connector '{file_name}', not '{name}' ({where})")
     chosen = name or file_name
     if not chosen:
-        raise ConfigError(f"missing required key 'name' ({path})")
+        raise ConfigError(f"missing required key 'name' ({where})")
     config["name"] = chosen
     return chosen, config
 
@@ -158,11 +210,12 @@ def plan(client: ConnectClient, paths: Iterable[str]) -> list[Change]:
     seen: dict[str, str] = {}
     for path in config_files(paths):
         name, desired = load_connector(path)
+        source = STDIN_NAME if path == STDIN else str(path)
         if name in seen:
-            raise ConfigError(f"connector '{name}' is defined twice ({seen[name]} and {path})")
-        seen[name] = str(path)
+            raise ConfigError(f"connector '{name}' is defined twice ({seen[name]} and {source})")
+        seen[name] = source
         current = client.config(name, ok_404=True).body
-        change = Change(name, str(path), desired, current)
+        change = Change(name, source, desired, current)
         change.diff = diff_configs(current, desired)
         change.action = "create" if current is None else ("update" if change.diff else "unchanged")
         changes.append(change)

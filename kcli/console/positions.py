@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from kcli.errors import KafkaOperationError, UsageError
+from kcli.errors import KafkaOperationError, UsageError, kafka_reason
 
 OFFSET_BEGINNING = -2
 OFFSET_END = -1
+INT64_MAX = 2**63 - 1  # offsets and timestamps are Java longs
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ def parse_timestamp(text: str) -> int:
     """Epoch milliseconds, or ISO-8601 (a time without a zone is UTC)."""
     text = text.strip()
     if re.fullmatch(r"\d+", text):
-        return int(text)
+        return _long(int(text), f"--offset @{text}")
     try:
         moment = datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
     except ValueError:
@@ -34,7 +35,13 @@ def parse_timestamp(text: str) -> int:
                          "such as 2026-11-23T19:00:00Z") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return int(moment.timestamp() * 1000)
+    return _long(int(moment.timestamp() * 1000), f"--offset @{text}")
+
+
+def _long(value: int, what: str) -> int:
+    if not 0 <= value <= INT64_MAX:
+        raise UsageError(f"{what}: {value} is out of range (0 to {INT64_MAX}, a Java long)")
+    return value
 
 
 def parse_offset(text: str) -> StartSpec:
@@ -48,9 +55,9 @@ def parse_offset(text: str) -> StartSpec:
     if value.startswith("@"):
         return StartSpec("time", parse_timestamp(value[1:]))
     if re.fullmatch(r"-\d+", value):
-        return StartSpec("tail", int(value[1:]))
+        return StartSpec("tail", _long(int(value[1:]), f"--offset {value}"))
     if re.fullmatch(r"\d+", value):
-        return StartSpec("absolute", int(value))
+        return StartSpec("absolute", _long(int(value), f"--offset {value}"))
     raise UsageError(f"--offset '{text}': expected earliest, latest, an offset N, -N (last N records per "
                      "partition) or @TIMESTAMP")
 
@@ -95,4 +102,4 @@ def resolve(consumer: Any, topic: str, partitions: list[int], spec: StartSpec, t
         # No record at or after the time: start at the end of that partition.
         return [TopicPartition(topic, tp.partition, tp.offset if tp.offset >= 0 else OFFSET_END) for tp in found]
     except KafkaException as exc:
-        raise KafkaOperationError(f"cannot look up offsets of topic '{topic}': {exc.args[0].str()}") from None
+        raise KafkaOperationError(f"cannot look up offsets of topic '{topic}': {kafka_reason(exc)}") from None

@@ -12,6 +12,7 @@ from confluent_kafka import KafkaException
 
 from kcli.console import envelope
 from kcli.console.reader import LineError, LineReader
+from kcli.errors import kafka_reason
 
 FLUSH_STEP = 0.5  # seconds per flush() call, so Ctrl-C is seen while waiting for acks
 REPORT_LIMIT = 20  # failed deliveries reported one by one; the rest are counted in the closing error
@@ -47,12 +48,12 @@ class Sender:
                 self.report(f"more deliveries failed; only the first {REPORT_LIMIT} are shown")
             return
         preview = "null" if value is None else value[:60].decode("utf-8", "replace")
-        self.report(f"delivery failed to {topic} [partition {partition}]: {reason} (value '{preview}')")
+        where = topic if partition is None or partition < 0 else f"{topic} [partition {partition}]"
+        self.report(f"delivery failed to {where}: {reason} (value '{preview}')")
 
     def _rejected(self, exc: KafkaException, value: bytes | None, partition: int | None) -> None:
         """produce() refused the record at once (e.g. a partition the topic does not have): a failed delivery."""
-        err = exc.args[0] if exc.args else None
-        reason = err.str() if hasattr(err, "str") else str(exc)
+        reason = kafka_reason(exc)
         self._failed(self.topic, partition, value, reason.removeprefix("Unable to produce message: "))
 
     def _retry(self, *args: Any, **kwargs: Any) -> None:

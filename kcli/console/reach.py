@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from kcli.durations import parse_duration
-from kcli.errors import KafkaOperationError
+from kcli.errors import KafkaOperationError, kafka_reason
 
 STEP = 1.0  # seconds per metadata attempt, so Ctrl-C is seen while waiting
 
@@ -43,7 +43,6 @@ def await_metadata(client: Any, bootstrap: str, wait: float, topic: str | None =
         try:
             return client.list_topics(topic, timeout=min(STEP, left))
         except KafkaException as exc:
-            arg = exc.args[0] if exc.args else None
-            reason = arg.str() if hasattr(arg, "str") else str(exc)
+            reason = kafka_reason(exc)
         if stopped is not None and stopped():
             return None

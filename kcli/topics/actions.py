@@ -80,11 +80,15 @@ class TopicArgs:
         return self.output or "text"
 
 
+ADMIN_MAX_TIMEOUT = 3600.0  # librdkafka's admin request/operation timeouts take at most 3600000 ms
+
+
 def parse_duration(text: str | None, default: float = 30.0) -> float:
-    """--timeout in seconds: `30s`, `5m`, `1500ms` or bare milliseconds (kcli.durations); unset gives `default`."""
+    """--timeout in seconds: `30s`, `5m`, `1500ms` or bare milliseconds (kcli.durations), at most 1h (the admin
+    client's limit); unset gives `default`."""
     if not text:
         return default
-    return durations.parse_duration(text, option="--timeout", positive=True)
+    return durations.parse_duration(text, option="--timeout", positive=True, maximum=ADMIN_MAX_TIMEOUT)
 
 
 def _flag(name: str) -> str:

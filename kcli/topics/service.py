@@ -12,10 +12,11 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from kcli.errors import KafkaOperationError, UsageError
+from kcli.errors import KafkaOperationError, UsageError, kafka_reason
 from kcli.topics.spec import TopicSpec, java_hashmap_order, select_topics
 
 _UNREACHABLE = ("_TRANSPORT", "_TIMED_OUT", "_ALL_BROKERS_DOWN", "_RESOLVE", "_WAIT_COORD")
+MAX_PARTITIONS = 100_000  # the most partitions librdkafka asks for (RD_KAFKAP_PARTITIONS_MAX)
 
 
 @dataclass
@@ -86,11 +87,11 @@ def apache_uuid(uuid: Any) -> str:
 
 
 def _err_text(exc: BaseException) -> tuple[str, str]:
-    """(librdkafka error name, message) of a KafkaException or any other exception."""
+    """(librdkafka error name, message) of a KafkaException or any other exception (never a KafkaError's repr)."""
     arg = exc.args[0] if exc.args else None
     if arg is not None and hasattr(arg, "str") and hasattr(arg, "name"):
         return arg.name(), arg.str()
-    return type(exc).__name__, str(exc)
+    return type(exc).__name__, kafka_reason(exc)
 
 
 class TopicService:
@@ -123,6 +124,15 @@ class TopicService:
         except Exception as exc:  # KafkaException, TimeoutError
             raise self._fail(exc, subject) from exc
 
+    def _submit(self, call: Any, *args: Any, **kwargs: Any) -> Any:
+        """Hand a request to the admin client; a request librdkafka refuses before sending is one error line."""
+        try:
+            return call(*args, **kwargs)
+        except (ValueError, TypeError) as exc:
+            raise UsageError(kafka_reason(exc)) from None
+        except Exception as exc:  # KafkaException
+            raise self._fail(exc) from exc
+
     def _opts(self) -> dict[str, float]:
         return {"request_timeout": self.timeout}
 
@@ -150,9 +160,9 @@ class TopicService:
         if not names:
             return []
         ordered = java_hashmap_order(sorted(names))
-        descs = self.admin.describe_topics(TopicCollection(list(ordered)), **self._opts())
+        descs = self._submit(self.admin.describe_topics, TopicCollection(list(ordered)), **self._opts())
         resources = [ConfigResource("topic", n) for n in ordered]
-        cfgs = self.admin.describe_configs(resources, **self._opts())
+        cfgs = self._submit(self.admin.describe_configs, resources, **self._opts())
         cfg_by_name = {res.name: fut for res, fut in cfgs.items()}
         out = []
         for name in ordered:
@@ -168,13 +178,13 @@ class TopicService:
         return out
 
     def live_brokers(self) -> set[int]:
-        cluster = self._result(self.admin.describe_cluster(**self._opts()))
+        cluster = self._result(self._submit(self.admin.describe_cluster, **self._opts()))
         return {node.id for node in cluster.nodes}
 
     def topic_configs(self, name: str) -> list[ConfigItem]:
         from confluent_kafka.admin import ConfigResource
 
-        futs = self.admin.describe_configs([ConfigResource("topic", name)], **self._opts())
+        futs = self._submit(self.admin.describe_configs, [ConfigResource("topic", name)], **self._opts())
         entries = self._result(next(iter(futs.values())), name)
         return [_config_item(e) for e in entries.values()]
 
@@ -188,6 +198,8 @@ class TopicService:
                 raise KafkaOperationError("The replication factor must be between 1 and 32767 inclusive")
             if spec.partitions is not None and spec.partitions < 1:
                 raise KafkaOperationError("The partitions must be greater than 0")
+            if spec.partitions is not None and spec.partitions > MAX_PARTITIONS:
+                raise KafkaOperationError(f"The partitions must be at most {MAX_PARTITIONS} (librdkafka's limit)")
         new_topics = []
         for spec in specs:
             if spec.replica_assignment:
@@ -198,10 +210,8 @@ class TopicService:
                 new_topics.append(NewTopic(spec.name, num_partitions=spec.partitions or -1,
                                            replication_factor=spec.replication_factor or -1,
                                            config=dict(spec.configs)))
-        try:
-            futs = self.admin.create_topics(new_topics, operation_timeout=self.timeout, **self._opts())
-        except ValueError as exc:  # e.g. the same topic twice in one request
-            raise UsageError(str(exc)) from None
+        # a ValueError here (e.g. the same topic twice in one request) is a usage error
+        futs = self._submit(self.admin.create_topics, new_topics, operation_timeout=self.timeout, **self._opts())
         results = []
         for spec in specs:
             try:
@@ -223,6 +233,8 @@ class TopicService:
 
         if not names:
             return
+        if not 1 <= count <= MAX_PARTITIONS:
+            self._no_increase(names, count)
         current: dict[str, int] = {}
         if assignment:
             current = {t.name: len(t.partitions) for t in self.describe(names)}
@@ -230,14 +242,32 @@ class TopicService:
         for name in names:
             extra = assignment[current[name]:] if assignment else None
             reqs.append(NewPartitions(name, count, extra) if extra else NewPartitions(name, count))
-        futs = self.admin.create_partitions(reqs, operation_timeout=self.timeout, **self._opts())
+        try:
+            futs = self.admin.create_partitions(reqs, operation_timeout=self.timeout, **self._opts())
+        except (ValueError, TypeError) as exc:  # librdkafka refused the request before sending it
+            raise KafkaOperationError(f"{kafka_reason(exc)} (topic '{names[0]}')") from None
         for name in names:
             self._result(futs[name], name)
+
+    def _no_increase(self, names: Sequence[str], count: int) -> None:
+        """A count librdkafka cannot send (< 1 or > 100000): Apache's broker answer, for the first topic."""
+        try:
+            md = self.admin.list_topics(timeout=self.timeout)
+        except Exception as exc:
+            raise self._fail(exc) from exc
+        name = names[0]
+        info = md.topics.get(name)
+        have = len(info.partitions) if info is not None else 0
+        if count < 1:  # InvalidPartitionsException, word for word
+            raise KafkaOperationError(f"The topic {name} currently has {have} partition(s); "
+                                      f"{count} would not be an increase.")
+        raise KafkaOperationError(f"The topic {name} currently has {have} partition(s); {count} is more than the "
+                                  f"{MAX_PARTITIONS} partitions librdkafka can ask for.")
 
     def delete(self, names: Sequence[str]) -> None:
         if not names:
             return
-        futs = self.admin.delete_topics(list(names), operation_timeout=self.timeout, **self._opts())
+        futs = self._submit(self.admin.delete_topics, list(names), operation_timeout=self.timeout, **self._opts())
         for name in names:
             self._result(futs[name], name)
 
@@ -248,7 +278,7 @@ class TopicService:
         entries = [ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET) for k, v in set_items.items()]
         entries += [ConfigEntry(k, None, incremental_operation=AlterConfigOpType.DELETE) for k in delete_keys]
         res = ConfigResource("topic", name, incremental_configs=entries)
-        futs = self.admin.incremental_alter_configs([res], **self._opts())
+        futs = self._submit(self.admin.incremental_alter_configs, [res], **self._opts())
         for fut in futs.values():
             self._result(fut, name)
 

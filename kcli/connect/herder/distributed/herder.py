@@ -24,7 +24,6 @@ from kcli.connect.errors import (
     NotLeaderError,
     RebalanceNeededError,
 )
-from kcli.connect.herder.abstract import AbstractHerder
 from kcli.connect.herder.base import JSON
 from kcli.connect.herder.distributed import session
 from kcli.connect.herder.distributed.member import GroupMember
@@ -54,7 +53,7 @@ class _Request:
         return (self.at, self.seq) < (other.at, other.seq)
 
 
-class DistributedHerder(ClusterOperations, AbstractHerder):
+class DistributedHerder(ClusterOperations):
     """The herder of `kcli connect distributed`."""
 
     def __init__(self, config: WorkerConfig, dist: DistributedConfig, worker_id: str, plugins: Plugins,

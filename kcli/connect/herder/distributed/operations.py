@@ -1,8 +1,9 @@
 """The REST contract of the distributed herder: writes queued on the tick thread, restarts, reads.
 
-A mixin of DistributedHerder (herder.py), kept apart so each file holds one role: this one says
+The base of DistributedHerder (herder.py), kept apart so each file holds one role: this one says
 what each REST call does in a cluster — who may do it (the leader, a connector's owner, any
 worker), what it writes to the config topic, and what it raises for the REST layer to forward.
+The tick thread's parts it relies on are declared here and implemented by DistributedHerder.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
 
 from kcli.connect.errors import (
     BadRequestError,
@@ -21,23 +23,75 @@ from kcli.connect.errors import (
     NotFoundError,
     NotLeaderError,
 )
-from kcli.connect.herder.abstract import NOT_STOPPED, named_config, patched, reverse_transform
+from kcli.connect.herder.abstract import NOT_STOPPED, AbstractHerder, named_config, patched, reverse_transform
 from kcli.connect.herder.base import JSON
 from kcli.connect.herder.distributed import session
-from kcli.connect.storage.config_store import STARTED, STOPPED, RestartRequest
+from kcli.connect.storage.config_store import STARTED, STOPPED, ClusterConfigState, RestartRequest, SessionKey
 from kcli.connect.storage.status_store import FAILED, RESTARTING, Status
 from kcli.connect.task_id import TaskId
 
 if TYPE_CHECKING:
-    pass
+    import threading
+
+    from kcli.connect.herder.distributed.member import GroupMember
+    from kcli.connect.herder.distributed.protocol import Assignment
+    from kcli.connect.storage.kafka_config_store import KafkaConfigStore
+    from kcli.connect.worker_config import DistributedConfig
 
 log = logging.getLogger("kcli.connect.distributed.DistributedHerder")
 
 RECONFIGURE_BACKOFF_INITIAL_S, RECONFIGURE_BACKOFF_MAX_S = 0.25, 60.0
 
 
-class ClusterOperations:
-    """REST operations of a DistributedHerder (`self` is the herder)."""
+class ClusterOperations(AbstractHerder):
+    """REST operations of a distributed herder, over the tick thread's state and methods declared below."""
+
+    configs: KafkaConfigStore
+    config_state: ClusterConfigState
+    assignment: Assignment | None
+    member: GroupMember
+    dist: DistributedConfig
+    session_key: SessionKey | None
+    generation_id: int
+    forwarder: Any
+    _running_connectors: set[str]
+    _pending_restarts: dict[str, RestartRequest]
+    _lock: threading.RLock
+    _forward_pool: ThreadPoolExecutor
+
+    # -- what the tick thread provides (DistributedHerder) ----------------------------------------
+    def _await_started(self) -> None:
+        raise NotImplementedError
+
+    def _submit(self, action: Callable[[], Any], timeout: float = 90.0) -> Any:
+        raise NotImplementedError
+
+    def _add_request(self, action: Callable[[], Any], delay_s: float = 0.0) -> Any:
+        raise NotImplementedError
+
+    def _is_leader(self) -> bool:
+        raise NotImplementedError
+
+    def leader_url(self) -> str | None:
+        raise NotImplementedError
+
+    def _require_leader(self, what: str) -> None:
+        raise NotImplementedError
+
+    def _check_rebalance_needed(self) -> None:
+        raise NotImplementedError
+
+    def internal_request_validation_enabled(self) -> bool:
+        raise NotImplementedError
+
+    def _refresh_config_snapshot(self, timeout: float) -> bool:
+        raise NotImplementedError
+
+    def _start_connector(self, name: str) -> bool:
+        raise NotImplementedError
+
+    def _start_task(self, task: TaskId) -> bool:
+        raise NotImplementedError
 
     # -- task configs ----------------------------------------------------------------------------
     def request_task_reconfiguration(self, connector: str) -> None:
