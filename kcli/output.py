@@ -47,6 +47,12 @@ def to_yaml(data: Any) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False)
 
 
+def echo(message: str = "", err: bool = False, nl: bool = True) -> None:
+    """Print a line on stdout (stderr with err=True), flushed, ANSI codes dropped off a TTY (click's echo):
+    the one print of the feature packages, which do not import click themselves."""
+    click.echo(message, err=err, nl=nl)
+
+
 def emit_structured(data: Any, fmt: str) -> bool:
     """Print data as json or yaml on stdout; False when fmt is not a structured format."""
     if fmt == "json":

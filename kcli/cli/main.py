@@ -24,14 +24,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _not_built(name: str) -> click.Command:
-    @click.command(name=name, help=COMMANDS[name][1] + " (not built yet)")
-    def _stub() -> None:
-        raise KcliError(f"'kcli {name}' is not available in this build yet", exit_code=2)
-
-    return _stub
-
-
 class StdoutClosed(Exception):
     """stdout's reader went away; carried past click, which would turn EPIPE into exit 1."""
 
@@ -58,13 +50,7 @@ class LazyGroup(click.Group):
         if cmd_name not in COMMANDS:
             return None
         module_name, _ = COMMANDS[cmd_name]
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                return _not_built(cmd_name)
-            raise
-        cmd: click.Command = module.command
+        cmd: click.Command = importlib.import_module(module_name).command
         cmd.name = cmd_name
         return cmd
 

@@ -1,11 +1,12 @@
-"""`kcli produce`: the console producer (kafka-console-producer.sh): lines from stdin or --file to a topic."""
+"""`kcli produce`: the console producer (kafka-console-producer.sh): lines from stdin or --file to a topic.
+
+This module only declares options; the line reader, the producer and the delivery reports live in
+kcli.console.produce.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import signal
-import sys
-from typing import Any, BinaryIO
+from typing import Any
 
 import click
 
@@ -13,7 +14,6 @@ from kcli.cli.types import JavaInt
 from kcli.clients import ClientOptions, client_options
 from kcli.console.spelling import Renamed, resolve_client_spellings
 from kcli.durations import Duration
-from kcli.errors import KafkaOperationError, UsageError
 
 PAIRS = (
     Renamed("--command-property", "--producer-property", "command_property", "producer_property"),
@@ -21,8 +21,6 @@ PAIRS = (
     Renamed("--reader-property", "--property", "reader_property", "old_property"),
     Renamed("--batch-size", "--max-partition-memory-bytes", "batch_size", "max_partition_memory_bytes"),
 )
-LINE_READERS = frozenset({"LineMessageReader", "org.apache.kafka.tools.LineMessageReader",
-                          "kafka.tools.LineMessageReader"})
 CODECS = ("none", "gzip", "snappy", "lz4", "zstd")
 
 EPILOG = """Reader properties (--reader-property): parse.key, key.separator, parse.headers, headers.delimiter,
@@ -44,61 +42,6 @@ Exit codes:
   1  a record was not delivered, a malformed line stopped the run, or the broker was unreachable
   2  usage or input error before anything was sent (bad flag, unreadable or malformed config file)
   130  a second Ctrl-C while waiting for acknowledgements"""
-
-MAX_BLOCK_DEFAULT = 30.0  # seconds for the first metadata request (Apache's max.block.ms is 60 s)
-DELIVERY_TIMEOUT_DEFAULT = "120000"  # Apache's delivery.timeout.ms; librdkafka's own default is 300 s
-
-
-class _Interruptible:
-    """stdin whose blocking read ends (as EOF) on Ctrl-C; a Ctrl-C between reads only asks the loop to stop."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self.stream = stream
-        self.reading = False
-        self.stopped = False
-        self.interrupts = 0
-
-    def handle(self, *_: Any) -> None:
-        """First Ctrl-C: stop reading, send and flush what was read. Second: give up waiting (exit 130)."""
-        self.stopped = True
-        self.interrupts += 1
-        if self.reading or self.interrupts > 1:
-            raise KeyboardInterrupt
-
-    def read1(self, size: int) -> bytes:
-        if self.stopped:
-            return b""
-        self.reading = True
-        try:
-            read = getattr(self.stream, "read1", self.stream.read)
-            return read(size)
-        except KeyboardInterrupt:
-            return b""
-        finally:
-            self.reading = False
-
-
-def _ms(seconds: float | None, whole: bool = True) -> str | None:
-    """A duration option (seconds) as the milliseconds a client setting takes."""
-    if seconds is None:
-        return None
-    return str(round(seconds * 1000)) if whole else f"{seconds * 1000:g}"
-
-
-def _explicit(params: dict[str, Any], chosen: dict[str, Any]) -> dict[str, str | None]:
-    """Producer settings from Apache's dedicated flags (they win over files and --command-property)."""
-    linger = params["linger_ms"] if params["linger_ms"] is not None else params["timeout"]
-    mapping = {
-        "acks": params["request_required_acks"],
-        "compression.type": params["compression_codec"],
-        "batch.size": chosen["batch_size"],
-        "linger.ms": _ms(linger, whole=False),
-        "retries": params["message_send_max_retries"],
-        "retry.backoff.ms": _ms(params["retry_backoff_ms"]),
-        "request.timeout.ms": _ms(params["request_timeout_ms"]),
-        "metadata.max.age.ms": _ms(params["metadata_expiry_ms"]),
-    }
-    return {k: (str(v) if v is not None else None) for k, v in mapping.items()}
 
 
 @click.command(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
@@ -136,60 +79,9 @@ def _explicit(params: dict[str, Any], chosen: dict[str, Any]) -> dict[str, str |
 @client_options(property_flag=None)
 def command(client: ClientOptions, **params: Any) -> None:
     """Write lines from stdin to a topic (kafka-console-producer.sh)."""
-    from kcli.config import load_files, merge, parse_assignments
-    from kcli.console.reader import LineReader
+    from kcli.console.produce import ProduceArgs, run
 
     client, chosen = resolve_client_spellings(client, params, PAIRS)
-    if params["line_reader"] and params["line_reader"].strip() not in LINE_READERS:
-        raise UsageError(f"unknown line reader '{params['line_reader']}' (kcli has LineMessageReader; "
-                         "use --input json for structured input)")
-    reader_props = merge(load_files(params["reader_config"]),
-                         parse_assignments(chosen["reader_property"] or (), "--reader-property"))
-    reader = LineReader.from_properties(reader_props)
-    cfg = client.config(_explicit(params, chosen))
-    cfg.setdefault("client.id", "console-producer")
-    cfg.setdefault("queue.buffering.max.kbytes", "65536")  # bounds memory whatever the input size
-    cfg.setdefault("queue.buffering.max.messages", "500000")
-    if "message.timeout.ms" not in cfg:
-        cfg.setdefault("delivery.timeout.ms", DELIVERY_TIMEOUT_DEFAULT)
-    from kcli.console.reach import configured_wait
-
-    params["max_block"] = configured_wait(cfg, "max.block.ms", MAX_BLOCK_DEFAULT, params["max_block_ms"])
-    _produce(cfg, reader, params)
-
-
-def _produce(cfg: dict[str, str], reader: Any, params: dict[str, Any]) -> None:
-    from kcli.clients import make_producer
-    from kcli.console.produce_loop import RateLine, Sender, pump
-    from kcli.console.reach import await_metadata
-    from kcli.console.reader import line_batches
-    from kcli.output import is_tty
-
-    def report(text: str) -> None:
-        click.echo(f"kcli: {text}", err=True)
-
-    holder: dict[str, Sender] = {}
-    producer = make_producer(cfg, **{"delivery.report.only.error": True,
-                                     "on_delivery": lambda err, msg: holder["s"].on_delivery(err, msg)})
-    sender = holder["s"] = Sender(producer, params["topic"], params["partition"], params["sync"], report)
-    # Nothing is read before the broker answers, so no line is accepted and then left waiting for a dead broker.
-    await_metadata(producer, cfg["bootstrap.servers"], params["max_block"], params["topic"])
-    with contextlib.ExitStack() as stack:
-        stream: BinaryIO = (stack.enter_context(open(params["input_file"], "rb")) if params["input_file"]
-                            else sys.stdin.buffer)
-        source = _Interruptible(stream)
-        signal.signal(signal.SIGINT, source.handle)
-        signal.signal(signal.SIGTERM, source.handle)
-        progress = RateLine() if params["progress"] and is_tty(sys.stderr) else None
-        try:
-            tally = pump(line_batches(source), sender, reader,  # type: ignore[arg-type]
-                         params["input_format"] == "json", reader.ignore_error, progress)
-            sender.flush()
-        finally:
-            if progress:
-                progress.close(sender.tally.sent)
-    if tally.stop_error:
-        raise KafkaOperationError(tally.stop_error)
-    if tally.failed and not reader.ignore_error:
-        raise KafkaOperationError(f"{tally.failed} of {tally.sent} records were not delivered to "
-                                  f"'{params['topic']}'")
+    args = ProduceArgs.from_params({**params, "reader_property": tuple(chosen["reader_property"] or ()),
+                                    "batch_size": chosen["batch_size"]})
+    run(args, client)

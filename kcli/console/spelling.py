@@ -6,10 +6,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import click
-
 from kcli.clients import ClientOptions
 from kcli.errors import UsageError
+from kcli.output import echo
 
 
 @dataclass(frozen=True)
@@ -37,8 +36,8 @@ def resolve_spellings(params: Mapping[str, Any], pairs: Sequence[Renamed]) -> di
         if _given(new_value) and _given(old_value):
             raise UsageError(f"Option {pair.new} and {pair.old} cannot be specified together")
         if _given(old_value):
-            click.echo(f"Option {pair.old} is deprecated and will be removed in a future version. "
-                       f"Use {pair.new} instead.", err=True)
+            echo(f"Option {pair.old} is deprecated and will be removed in a future version. "
+                 f"Use {pair.new} instead.", err=True)
             out[pair.new_param] = old_value
         else:
             out[pair.new_param] = new_value

@@ -1,5 +1,5 @@
 """The five kafka-topics actions and `config get|set|delete`: validate options, call the admin
-service, hand the result to a formatter. The click layer (kcli.cli.topics) only parses."""
+service, hand the result to a formatter. The command-line layer (cli/topics.py) only parses."""
 
 from __future__ import annotations
 
@@ -8,11 +8,9 @@ import sys
 from dataclasses import dataclass, fields
 from typing import Any
 
-import click
-
 from kcli import durations
 from kcli.errors import KafkaOperationError, UsageError
-from kcli.output import emit_structured
+from kcli.output import echo, emit_structured
 from kcli.topics import render
 from kcli.topics.spec import (
     COLLISION_WARNING,
@@ -102,7 +100,7 @@ def validate(action: str, a: TopicArgs) -> None:
             raise UsageError(f"option {_flag(option)} can't be used with --{action}")
 
     if a.delete_configs:
-        click.echo(DELETE_CONFIG_NOTICE, err=True)
+        echo(DELETE_CONFIG_NOTICE, err=True)
     if action == "alter" and a.configs:
         raise UsageError("option --config can't be used with --alter" + CONFIGS_HINT)
     only("configs", ("create",))
@@ -191,13 +189,13 @@ def _create(svc: Any, a: TopicArgs, specs: list[TopicSpec]) -> None:
     text = a.fmt == "text"
     for spec in specs:
         if has_collision_chars(spec.name):
-            click.echo(COLLISION_WARNING, err=not text)  # Apache prints it on stdout
+            echo(COLLISION_WARNING, err=not text)  # Apache prints it on stdout
     results = svc.create(specs, a.if_not_exists)
     errors = [r for r in results if r.error]
     if text:
         for r in results:
             if r.created:
-                click.echo(f"Created topic {r.name}.")
+                echo(f"Created topic {r.name}.")
     elif a.fmt == "table":
         render.print_table("", ["Topic", "Result"], [(r.name, r.error or ("created" if r.created else "exists"))
                                                     for r in results])
@@ -207,7 +205,7 @@ def _create(svc: Any, a: TopicArgs, specs: list[TopicSpec]) -> None:
         if len(results) == 1:
             raise KafkaOperationError(errors[0].error or "")
         for r in errors[:-1]:
-            click.echo(f"kcli: error: {r.name}: {r.error}", err=True)
+            echo(f"kcli: error: {r.name}: {r.error}", err=True)
         raise KafkaOperationError(f"{errors[-1].name}: {errors[-1].error}")
 
 
@@ -215,7 +213,7 @@ def _create(svc: Any, a: TopicArgs, specs: list[TopicSpec]) -> None:
 def _list(svc: Any, a: TopicArgs) -> None:
     names = _matching(svc, a, required=False)
     if a.fmt == "text":
-        click.echo("\n".join(names))  # an empty listing is one empty line, as in Apache
+        echo("\n".join(names))  # an empty listing is one empty line, as in Apache
     elif a.fmt == "table":
         render.print_table("", ["Topic"], [(n,) for n in names])
     else:
@@ -309,4 +307,4 @@ def config_alter(client: Any, topic: str, set_items: dict[str, str], delete_keys
     if fmt in ("json", "yaml"):
         emit_structured({"topic": topic, "set": set_items, "deleted": delete_keys}, fmt)
     else:
-        click.echo(f"Completed updating config for topic {topic}.")
+        echo(f"Completed updating config for topic {topic}.")

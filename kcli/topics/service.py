@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,7 +110,7 @@ class TopicService:
     # -- plumbing ---------------------------------------------------------------------------
     def _fail(self, exc: BaseException, subject: str | None = None) -> KafkaOperationError:
         name, text = _err_text(exc)
-        if isinstance(exc, TimeoutError):
+        if isinstance(exc, (TimeoutError, FutureTimeout)):  # distinct classes before Python 3.11
             name, text = "_TIMED_OUT", "no answer"
         if name in _UNREACHABLE or "timed out" in text.lower():
             return KafkaOperationError(

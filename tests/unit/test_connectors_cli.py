@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 
 from kcli.cli.main import main
-from kcli.connectors_view import contexts, logic, render
-from kcli.connectors_view.options import ConnOptions, parse_duration, resolve
+from kcli.connectors import contexts, logic, render
+from kcli.connectors.client import Response
+from kcli.connectors.options import ConnOptions, resolve
+from kcli.durations import parse_duration
 from kcli.errors import ConfigError, UsageError
-from kcli.rest_client import Response
 from tests.helpers import run_kcli_closed_stdout
 from tests.unit.test_rest_client import FakeWorker
 

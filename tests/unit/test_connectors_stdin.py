@@ -12,10 +12,10 @@ import pytest
 from confluent_kafka import KafkaError, KafkaException
 
 from kcli.cli.main import main
-from kcli.connectors_view import logic
+from kcli.connectors import logic
+from kcli.connectors.client import RestError
 from kcli.console.produce_loop import Sender
 from kcli.errors import ConfigError, kafka_reason, one_line
-from kcli.rest_client import RestError
 from tests.unit.test_rest_client import FakeWorker
 
 APACHE_INVALID = ("Connector configuration is invalid and contains the following 2 error(s):\n"

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from kcli.connectors.client import ConnectClient, RestError, UnreachableError
 from kcli.errors import ConfigError, KcliError
-from kcli.rest_client import ConnectClient, RestError, UnreachableError
 from tests.helpers import free_port
 
 Route = tuple[int, Any]  # (status, body): body is JSON-encoded unless it is bytes/str

@@ -1,12 +1,12 @@
-"""`kcli connectors context set|use|list|show|delete`: named connection settings, as kcctl keeps them."""
+"""`kcli connectors context set|use|list|delete`: named connection settings, as kcctl keeps them."""
 
 from __future__ import annotations
 
 import click
 
-from kcli.connectors_view import contexts, render
-from kcli.connectors_view.options import OUTPUTS, Duration
-from kcli.output import emit_structured
+from kcli.connectors import actions
+from kcli.connectors.options import OUTPUTS
+from kcli.durations import Duration
 
 CODES = "Exit codes: 0 success; 2 unknown context or malformed contexts file."
 
@@ -32,38 +32,26 @@ def context_set(name: str, urls: tuple[str, ...], user: str | None, password: st
                 make_current: bool) -> None:
     """Create or update context NAME (the first one becomes current)."""
     settings = {"url": urls, "user": user, "password": password, "cacert": cacert, "cert": cert, "key": key,
-                "insecure": insecure, "timeout": f"{int(timeout * 1000)}ms" if timeout is not None else None}
-    path = contexts.set_context(name, settings, make_current)
-    click.echo(f"kcli: context {name} saved ({path})", err=True)
+                "insecure": insecure}
+    actions.context_set(name, settings, timeout, make_current)
 
 
 @context_group.command("use", epilog=CODES)
 @click.argument("name")
 def context_use(name: str) -> None:
     """Make NAME the current context."""
-    contexts.use(name)
-    click.echo(f"kcli: now using context {name}", err=True)
+    actions.context_use(name)
 
 
 @context_group.command("delete", epilog=CODES)
 @click.argument("name")
 def context_delete(name: str) -> None:
     """Delete context NAME."""
-    contexts.delete(name)
-    click.echo(f"kcli: context {name} deleted", err=True)
+    actions.context_delete(name)
 
 
 @context_group.command("list", epilog=CODES)
 @click.option("-o", "--output", type=click.Choice(OUTPUTS), default=None, help="Output format.")
 def context_list(output: str | None) -> None:
     """List contexts: name, URLs, user; the current one is marked with *."""
-    doc = contexts.load()
-    safe = {name: {k: v for k, v in ctx.items() if k != "password"} for name, ctx in doc["contexts"].items()}
-    if emit_structured({"current": doc.get("current"), "contexts": safe}, render.fmt_of(output)):
-        return
-    rows = []
-    for name, ctx in sorted(doc["contexts"].items()):
-        url = ctx.get("url") or []
-        rows.append(("*" if name == doc.get("current") else "", name,
-                     ",".join(url) if isinstance(url, list) else str(url), ctx.get("user") or ""))
-    render.emit(rows, output, lambda r: (("CURRENT", "NAME", "URL", "USER"), r))
+    actions.context_list(output)

@@ -10,10 +10,8 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-import click
-
 from kcli import output
-from kcli.output import default_format, emit_structured, stdout_console
+from kcli.output import default_format, echo, emit_structured, stdout_console
 
 Rows = tuple[Sequence[str], list[Sequence[Any]]]
 
@@ -45,7 +43,7 @@ def emit(data: Any, output: str | None, rows: Callable[[Any], Rows], title: str 
         print_table(headers, body, title)
     else:
         for row in body:
-            click.echo("\t".join("" if v is None else str(v) for v in row))
+            echo("\t".join("" if v is None else str(v) for v in row))
 
 
 def emit_raw(data: Any, output: str | None) -> bool:
@@ -67,7 +65,7 @@ def emit_kv(data: Mapping[str, Any] | None, output: str | None, title: str | Non
         print_table(("KEY", "VALUE"), [(k, compact(v)) for k, v in data.items()], title)
         return
     for key, value in data.items():
-        click.echo(f"{key}={'' if value is None else compact(value)}")
+        echo(f"{key}={'' if value is None else compact(value)}")
 
 
 def emit_config(data: Mapping[str, str] | None, output: str | None, title: str | None = None) -> None:

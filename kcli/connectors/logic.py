@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -9,15 +10,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kcli.config import load_file, mask_secrets
-from kcli.errors import ConfigError, KcliError
-from kcli.rest_client import ConnectClient, RestError
+from kcli.config import load_file, mask_secrets, read_text
+from kcli.connectors.client import ConnectClient, RestError
+from kcli.errors import ConfigError, KcliError, UsageError
 
 EXIT_RUNNING = 0
 EXIT_FAILED = 3
 EXIT_NOT_RUNNING = 4
 NOT_RUNNING = ("PAUSED", "STOPPED", "UNASSIGNED", "RESTARTING")
-WAIT_STATES = ("RUNNING", "PAUSED", "STOPPED")
+TARGET_STATES = ("RUNNING", "PAUSED", "STOPPED")  # what `create --initial-state` and `status --wait` take
 CONFIG_SUFFIXES = (".properties", ".json", ".yaml", ".yml")
 DEFAULT_WAIT = 60.0
 STDIN = "-"  # `-f -`: the connector config comes from standard input (as kcctl reads it)
@@ -42,6 +43,16 @@ def read_stdin() -> str:
                           f"({STDIN_NAME})") from None
 
 
+def source_name(path: Path | str) -> str:
+    """How messages name a connector file: its path, or `stdin` for `-`."""
+    return STDIN_NAME if str(path) == STDIN else str(path)
+
+
+def read_source(path: Path | str) -> str:
+    """The text of a file, or of standard input for `-`."""
+    return read_stdin() if str(path) == STDIN else read_text(path)
+
+
 def parse_config_text(text: str, source: str = STDIN_NAME) -> dict[str, str]:
     """A connector config from text of unknown type, as `load_file` would read the file it came from:
     JSON when it starts with `{`, else YAML when it is a YAML mapping, else .properties."""
@@ -64,6 +75,24 @@ def load_config_source(path: Path | str) -> dict[str, str]:
     if str(path) == STDIN:
         return parse_config_text(read_stdin())
     return load_file(path)
+
+
+def load_offsets(file: str | None, offsets: str | None) -> Any:
+    """The body of `offsets alter`: KIP-875's {"offsets": [...]} (a bare list is wrapped) from a file, `-` (stdin)
+    or the --offsets text."""
+    if bool(file) == bool(offsets):
+        raise UsageError("offsets alter needs one of -f FILE or --offsets JSON")
+    source = source_name(file) if file else "--offsets"
+    text = read_source(file) if file else offsets
+    try:
+        data = json.loads(text or "")
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"malformed JSON: {exc.msg} ({source}:{exc.lineno}:{exc.colno})") from None
+    if isinstance(data, list):
+        data = {"offsets": data}
+    if not isinstance(data, dict) or not isinstance(data.get("offsets"), list):
+        raise ConfigError(f'expected {{"offsets": [{{"partition": …, "offset": …}}]}} ({source})')
+    return data
 
 
 def not_found(name: str, exc: RestError) -> KcliError:
@@ -180,7 +209,7 @@ def config_files(paths: Iterable[str]) -> list[Path | str]:
 def load_connector(path: Path | str, name: str | None = None) -> tuple[str, dict[str, str]]:
     """A connector's name and config from a file (any form `connect standalone` reads) or `-` (stdin)."""
     config = load_config_source(path)
-    where = STDIN_NAME if str(path) == STDIN else path
+    where = source_name(path)
     file_name = config.get("name")
     if name and file_name and file_name != name:
         raise ConfigError(f"the file names connector '{file_name}', not '{name}' ({where})")
@@ -210,7 +239,7 @@ def plan(client: ConnectClient, paths: Iterable[str]) -> list[Change]:
     seen: dict[str, str] = {}
     for path in config_files(paths):
         name, desired = load_connector(path)
-        source = STDIN_NAME if path == STDIN else str(path)
+        source = source_name(path)
         if name in seen:
             raise ConfigError(f"connector '{name}' is defined twice ({seen[name]} and {source})")
         seen[name] = source

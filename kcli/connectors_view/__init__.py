@@ -1,1 +1,0 @@
-"""`kcli connectors`: commands, contexts and formatters around the Connect REST client."""
