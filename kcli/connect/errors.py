@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ConnectError(Exception):
     """A Connect failure; `status` is the HTTP status the REST API answers with."""
@@ -14,7 +16,7 @@ class ConnectError(Exception):
         if status is not None:
             self.status = status
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"error_code": self.status, "message": self.message}
 
 

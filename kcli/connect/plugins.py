@@ -224,7 +224,7 @@ class Plugins:
                 raise ConnectError(f"Could not load class {name}: {type(exc).__name__}: {exc}") from exc
             found = [k for k in kinds_of(cls) if k in wanted]
             if found:
-                return name, found[0], cls  # type: ignore[return-value]
+                return name, found[0], cls
         raise NotFoundError(f"Class {name} could not be found.")
 
     def connector_class(self, name: str) -> tuple[str, type[Connector]]:

@@ -136,9 +136,7 @@ class Schema:
         self.version = version
         self.doc = doc
         self.parameters = dict(parameters) if parameters else None
-        self._fields = list(fields) if type is Type.STRUCT else None
-        if type is Type.STRUCT and fields is None:
-            self._fields = []
+        self._fields = (list(fields) if fields is not None else []) if type is Type.STRUCT else None
         self._fields_by_name = {f.name: f for f in self._fields} if self._fields is not None else None
         self.key_schema = key_schema
         self.value_schema = value_schema
@@ -163,7 +161,7 @@ class Schema:
     def schema(self) -> Schema:
         return self
 
-    def _key(self) -> tuple:
+    def _key(self) -> tuple[Type, bool, str | None, int | None, str | None]:
         return (self.type, self.optional, self.name, self.version, self.doc)
 
     def __eq__(self, other: object) -> bool:
@@ -230,12 +228,16 @@ def _validate(schema: Schema, value: Any, location: str) -> None:
             raise DataException("Struct schemas do not match.")
         value.validate()
     elif schema.type is Type.ARRAY and logical is None:
+        value_schema = schema.value_schema
+        assert value_schema is not None, "an ARRAY schema has a value schema"  # SchemaBuilder.array sets it
         for item in value:
-            _validate(schema.value_schema, item, "element of array " + location)
+            _validate(value_schema, item, "element of array " + location)
     elif schema.type is Type.MAP and logical is None:
+        key_schema, value_schema = schema.key_schema, schema.value_schema
+        assert key_schema is not None and value_schema is not None, "a MAP schema has key and value schemas"
         for k, v in value.items():
-            _validate(schema.key_schema, k, "key of map " + location)
-            _validate(schema.value_schema, v, "value of map " + location)
+            _validate(key_schema, k, "key of map " + location)
+            _validate(value_schema, v, "value of map " + location)
 
 
 _UNSET = object()
@@ -304,7 +306,7 @@ class SchemaBuilder:
         return cls(type)
 
     @classmethod
-    def array(cls, value_schema: Schema | SchemaBuilder) -> SchemaBuilder:
+    def array(cls, value_schema: Schema | SchemaBuilder | None) -> SchemaBuilder:
         if value_schema is None:
             raise SchemaBuilderException("value schema cannot be null.")
         b = cls(Type.ARRAY)
@@ -312,7 +314,8 @@ class SchemaBuilder:
         return b
 
     @classmethod
-    def map(cls, key_schema: Schema | SchemaBuilder, value_schema: Schema | SchemaBuilder) -> SchemaBuilder:
+    def map(cls, key_schema: Schema | SchemaBuilder | None,
+            value_schema: Schema | SchemaBuilder | None) -> SchemaBuilder:
         if key_schema is None or value_schema is None:
             raise SchemaBuilderException("key schema cannot be null." if key_schema is None
                                          else "value schema cannot be null.")
@@ -372,7 +375,7 @@ class SchemaBuilder:
         self._default = value
         return self
 
-    def field(self, name: str, schema: Schema | SchemaBuilder) -> SchemaBuilder:
+    def field(self, name: str, schema: Schema | SchemaBuilder | None) -> SchemaBuilder:
         if self._fields is None:
             raise SchemaBuilderException("Cannot create fields on type " + str(self.type))
         if name is None or name == "":
@@ -481,7 +484,7 @@ class SchemaAndValue(NamedTuple):
     value: Any
 
 
-SchemaAndValue.NULL = SchemaAndValue(None, None)  # type: ignore[attr-defined]
+SchemaAndValue.NULL = SchemaAndValue(None, None)  # type: ignore[attr-defined]  # a NamedTuple cannot declare a ClassVar
 
 
 def infer_schema_type(value: Any) -> Type | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from kcli.connect.api.data import DataException, Schema, SchemaBuilder
 
@@ -26,6 +26,7 @@ class Decimal:
 
     LOGICAL_NAME = "org.apache.kafka.connect.data.Decimal"
     SCALE_FIELD = "scale"
+    SCHEMA: ClassVar[None] = None  # Decimal has no fixed schema: use Decimal.schema(scale)
 
     @classmethod
     def builder(cls, scale: int) -> SchemaBuilder:
@@ -67,13 +68,11 @@ class Decimal:
         return decimal.Decimal((sign, digits, -cls.scale(schema)))
 
 
-Decimal.SCHEMA = None  # type: ignore[attr-defined]  # Decimal has no fixed schema: use Decimal.schema(scale)
-
-
 class Date:
     """A date as INT32 days since the Unix epoch."""
 
     LOGICAL_NAME = "org.apache.kafka.connect.data.Date"
+    SCHEMA: ClassVar[Schema]  # set after the class body
 
     @classmethod
     def builder(cls) -> SchemaBuilder:
@@ -99,13 +98,14 @@ class Time:
     """A time of day as INT32 milliseconds since midnight."""
 
     LOGICAL_NAME = "org.apache.kafka.connect.data.Time"
+    SCHEMA: ClassVar[Schema]  # set after the class body
 
     @classmethod
     def builder(cls) -> SchemaBuilder:
         return SchemaBuilder.int32().name(cls.LOGICAL_NAME).version(1)
 
     @classmethod
-    def from_logical(cls, schema: Schema, value: datetime.time) -> int:
+    def from_logical(cls, schema: Schema, value: datetime.time | datetime.datetime) -> int:
         _check_name(schema, cls.LOGICAL_NAME, "Time")
         if isinstance(value, datetime.datetime):
             utc = _as_utc(value)
@@ -128,6 +128,7 @@ class Timestamp:
     """An instant as INT64 milliseconds since the Unix epoch (UTC)."""
 
     LOGICAL_NAME = "org.apache.kafka.connect.data.Timestamp"
+    SCHEMA: ClassVar[Schema]  # set after the class body
 
     @classmethod
     def builder(cls) -> SchemaBuilder:
@@ -152,8 +153,8 @@ def _as_utc(value: datetime.datetime) -> datetime.datetime:
     return value.astimezone(datetime.timezone.utc)
 
 
-Date.SCHEMA = Date.builder().build()  # type: ignore[attr-defined]
-Time.SCHEMA = Time.builder().build()  # type: ignore[attr-defined]
-Timestamp.SCHEMA = Timestamp.builder().build()  # type: ignore[attr-defined]
+Date.SCHEMA = Date.builder().build()
+Time.SCHEMA = Time.builder().build()
+Timestamp.SCHEMA = Timestamp.builder().build()
 
 LOGICAL_TYPES: dict[str, Any] = {c.LOGICAL_NAME: c for c in (Decimal, Date, Time, Timestamp)}

@@ -50,7 +50,7 @@ class ConnectRecord:
         return {name: getattr(self, name) for name in self.__slots__}
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and self._fields() == other._fields()  # type: ignore[attr-defined]
+        return type(other) is type(self) and self._fields() == other._fields()
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{k}={v!r}" for k, v in self._fields().items() if v is not None)
@@ -86,6 +86,8 @@ class SinkRecord(ConnectRecord):
     """A record consumed from Kafka and handed to a sink task."""
 
     __slots__ = ("kafka_offset", "timestamp_type")
+
+    partition: int  # a consumed record always has its partition
 
     def __init__(self, topic: str, partition: int, key_schema: Any, key: Any, value_schema: Any, value: Any,
                  kafka_offset: int, timestamp: int | None = None, timestamp_type: str = "NoTimestampType",

@@ -10,9 +10,9 @@ from __future__ import annotations
 import enum
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 from kcli.connect.configdef.validators import (
     CaseInsensitiveValidString,
@@ -24,6 +24,7 @@ from kcli.connect.configdef.validators import (
     Range,
     Recommender,
     Validator,
+    ValidatorFunction,
     ValidList,
     ValidString,
     _java_str,
@@ -114,7 +115,7 @@ def parse_type(name: str, value: Any, type: Type) -> Any:
     """Convert a raw (usually string) value to the key's type, as Apache's ConfigDef.parseType does."""
     if value is None:
         return None
-    trimmed = value.strip() if isinstance(value, str) else None
+    trimmed = value.strip() if isinstance(value, str) else ""  # read only where `value` is a str
     if type is Type.BOOLEAN:
         if isinstance(value, str):
             if trimmed.lower() in ("true", "false"):
@@ -194,7 +195,7 @@ class ConfigKey:
     name: str
     type: Type
     default_value: Any = NO_DEFAULT_VALUE
-    validator: Validator | Callable[[str, Any], None] | None = None
+    validator: Validator | ValidatorFunction | None = None
     importance: Importance = Importance.MEDIUM
     documentation: str = ""
     group: str | None = None
@@ -231,16 +232,17 @@ class ConfigValue:
 class ConfigDef:
     """An ordered set of ConfigKeys (Apache's ConfigDef)."""
 
-    Type = Type
-    Importance = Importance
-    Width = Width
+    Type: TypeAlias = Type
+    Importance: TypeAlias = Importance
+    Width: TypeAlias = Width
     NO_DEFAULT_VALUE = NO_DEFAULT_VALUE
 
     def __init__(self, base: ConfigDef | None = None) -> None:
         self.config_keys: dict[str, ConfigKey] = dict(base.config_keys) if base else {}
         self.groups: list[str] = list(base.groups) if base else []
 
-    def define(self, name: str, type: Type, default: Any = NO_DEFAULT_VALUE, validator: Any = None,
+    def define(self, name: str, type: Type, default: Any = NO_DEFAULT_VALUE,
+               validator: Validator | ValidatorFunction | None = None,
                importance: Importance = Importance.MEDIUM, documentation: str = "", group: str | None = None,
                order_in_group: int = -1, width: Width = Width.NONE, display_name: str | None = None,
                dependents: Iterable[str] = (), recommender: Recommender | None = None,
@@ -259,7 +261,8 @@ class ConfigDef:
                                            list(dependents), recommender, internal_config)
         return self
 
-    def define_internal(self, name: str, type: Type, default: Any = NO_DEFAULT_VALUE, validator: Any = None,
+    def define_internal(self, name: str, type: Type, default: Any = NO_DEFAULT_VALUE,
+                        validator: Validator | ValidatorFunction | None = None,
                         importance: Importance = Importance.LOW, documentation: str = "") -> ConfigDef:
         return self.define(name, type, default, validator, importance, documentation, internal_config=True)
 
@@ -365,7 +368,7 @@ class ConfigDef:
         return seen
 
 
-def _run_validator(validator: Any, name: str, value: Any) -> None:
+def _run_validator(validator: Validator | ValidatorFunction, name: str, value: Any) -> None:
     if isinstance(validator, Validator):
         validator.ensure_valid(name, value)
     else:
@@ -447,7 +450,7 @@ def validation_result(plugin_class_name: str, config_def: ConfigDef, props: Mapp
     return generate_result(plugin_class_name, config_def.config_keys, values.values(), config_def.groups)
 
 
-def merge_config_infos(name: str, *infos: dict[str, Any]) -> dict[str, Any]:
+def merge_config_infos(name: str, *infos: dict[str, Any] | None) -> dict[str, Any]:
     """Concatenate ConfigInfos objects (Apache's AbstractHerder.mergeConfigInfos)."""
     groups: list[str] = []
     configs: list[dict[str, Any]] = []

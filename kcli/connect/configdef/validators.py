@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, TypeAlias
 
 from kcli.connect.errors import ConfigException
+
+# A validator as a plain function: raises ConfigException for a bad value; what it returns is ignored.
+ValidatorFunction: TypeAlias = Callable[[str, Any], object]
 
 
 def _java_str(value: Any) -> str:
@@ -171,7 +174,7 @@ class RegexValidator(Validator):
 class LambdaValidator(Validator):
     """A validator from a function and a description."""
 
-    def __init__(self, fn: Callable[[str, Any], None], description: str = "") -> None:
+    def __init__(self, fn: ValidatorFunction, description: str = "") -> None:
         self.fn = fn
         self.description = description
 

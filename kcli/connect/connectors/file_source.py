@@ -200,7 +200,7 @@ class FileStreamSourceTask(SourceTask):
             parts = buf.split(b"\n")
             self._buf = parts.pop()
             pos = start_pos
-            ends = []
+            ends: list[int] = []
             append = ends.append
             for line in parts:
                 pos += len(line) + 1
@@ -208,7 +208,7 @@ class FileStreamSourceTask(SourceTask):
             self._lines, self._ends, self._line_index = parts, ends, 0
             return True
         lines: list[bytes] = []
-        ends: list[int] = []
+        ends = []
         i, n = 0, len(buf)
         while i < n:
             j_n = buf.find(b"\n", i)
@@ -248,7 +248,7 @@ class FileStreamSourceTask(SourceTask):
         partition, topic, schema = self._partition, self._topic, self._schema
         stdin = self._stream is None
         now = int(time.time() * 1000)
-        out = []
+        out: list[SourceRecord] = []
         append = out.append
         ends = self._ends
         for k, line in enumerate(self._lines[start:stop], start):

@@ -13,7 +13,7 @@ import json
 import struct
 from collections import OrderedDict
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from kcli.connect.api import logical
 from kcli.connect.api.data import DataException, Schema, SchemaAndValue, SchemaBuilder, Struct, Type, infer_schema_type
@@ -57,12 +57,16 @@ def json_converter_config_def() -> ConfigDef:
                     Width.MEDIUM, "Replace null with default"))
 
 
-class _LRU(OrderedDict):
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class _LRU(OrderedDict[_K, _V]):
     def __init__(self, size: int) -> None:
         super().__init__()
         self.size = size
 
-    def put(self, key: Any, value: Any) -> None:
+    def put(self, key: _K, value: _V) -> None:
         if self.size <= 0:
             return
         self[key] = value
@@ -78,9 +82,9 @@ class JsonConverter(Converter, HeaderConverter):
         self.schemas_enabled = True
         self.decimal_numeric = False
         self.replace_null_with_default = True
-        self._from_cache = _LRU(1000)
-        self._to_cache = _LRU(1000)
-        self._text_cache = _LRU(1000)
+        self._from_cache: _LRU[Schema, dict[str, Any]] = _LRU(1000)
+        self._to_cache: _LRU[str, Schema] = _LRU(1000)
+        self._text_cache: _LRU[Schema, str] = _LRU(1000)
 
     def config_def(self) -> ConfigDef:
         return json_converter_config_def()
@@ -117,6 +121,12 @@ class JsonConverter(Converter, HeaderConverter):
 
     def from_connect_header(self, topic: str, header_key: str, schema: Schema | None, value: Any) -> bytes | None:
         return self.from_connect_data(topic, schema, value)
+
+    @overload
+    def as_json_schema(self, schema: Schema) -> dict[str, Any]: ...
+
+    @overload
+    def as_json_schema(self, schema: Schema | None) -> dict[str, Any] | None: ...
 
     def as_json_schema(self, schema: Schema | None) -> dict[str, Any] | None:
         """The JSON object describing `schema` (Apache's JsonConverter.asJsonSchema)."""
@@ -203,6 +213,7 @@ class JsonConverter(Converter, HeaderConverter):
             if schema is None:
                 object_mode = all(isinstance(k, str) for k in value)
             else:
+                assert ks is not None, "a MAP schema has a key schema"  # SchemaBuilder.map sets it
                 object_mode = ks.type is Type.STRING
             if object_mode:
                 return {_as_text(self.convert_to_json(ks, k)): self.convert_to_json(vs, v) for k, v in value.items()}
@@ -373,7 +384,12 @@ class JsonConverter(Converter, HeaderConverter):
         if stype is Type.MAP:
             ks = schema.key_schema if schema is not None else None
             vs = schema.value_schema if schema is not None else None
-            if schema is None or ks.type is Type.STRING:
+            if schema is None:
+                string_keys = True
+            else:
+                assert ks is not None, "a MAP schema has a key schema"  # SchemaBuilder.map sets it
+                string_keys = ks.type is Type.STRING
+            if string_keys:
                 if not isinstance(node, dict):
                     raise DataException("Maps with string fields should be encoded as JSON objects, but found "
                                         + _node_type(node))
@@ -391,6 +407,7 @@ class JsonConverter(Converter, HeaderConverter):
             return result
         if not isinstance(node, dict):
             raise DataException("Structs should be encoded as JSON objects, but found " + _node_type(node))
+        assert schema is not None  # a schemaless value is never read as a struct (an object is a map)
         struct = Struct(schema)
         for f in schema.fields:
             struct.put(f, self.convert_to_connect(f.schema, node.get(f.name)))
@@ -402,7 +419,7 @@ class JsonConverter(Converter, HeaderConverter):
             if isinstance(node, (int, decimal.Decimal)) and not isinstance(node, bool):
                 return decimal.Decimal(node)
             if isinstance(node, str):
-                return logical.Decimal.to_logical(schema, _binary(node))
+                return logical.Decimal.to_logical(schema, _base64(node))
             raise DataException("Invalid type for Decimal, underlying representation should be numeric or bytes but "
                                 f"was {_node_type(node)}")
         if name == logical.Timestamp.LOGICAL_NAME:
@@ -414,7 +431,7 @@ class JsonConverter(Converter, HeaderConverter):
         if not isinstance(node, int) or isinstance(node, bool) or not -(1 << 31) <= node < (1 << 31):
             raise DataException(f"Invalid type for {kind}, underlying representation should be integer but was "
                                 f"{_node_type(node)}")
-        return logical.LOGICAL_TYPES[name].to_logical(schema, node)
+        return (logical.Date if kind == "Date" else logical.Time).to_logical(schema, node)
 
 
 class _Missing:
@@ -494,6 +511,10 @@ def _binary(node: Any) -> bytes | None:
         return None
     if not isinstance(node, str):
         raise DataException("Invalid bytes field")
+    return _base64(node)
+
+
+def _base64(node: str) -> bytes:
     try:
         return base64.b64decode(node, validate=True)
     except (binascii.Error, ValueError) as e:

@@ -22,7 +22,9 @@ class SimpleHeaderConverter(HeaderConverter):
     def from_connect_header(self, topic: str, header_key: str, schema: Schema | None, value: Any) -> bytes | None:
         if value is None:
             return None
-        return convert_to_string(schema, value).encode("utf-8")
+        text = convert_to_string(schema, value)
+        assert text is not None  # only a None value converts to None
+        return text.encode("utf-8")
 
     def to_connect_header(self, topic: str, header_key: str, value: bytes | None) -> SchemaAndValue:
         if value is None:

@@ -57,8 +57,8 @@ def _append(out: list[str], value: Any, embedded: bool, schema: Schema | None = 
             _append(out, v, True, elem)
         out.append("]")
     elif isinstance(value, Mapping):
-        is_map = schema is not None and schema.type is Type.MAP
-        ks, vs = (schema.key_schema, schema.value_schema) if is_map else (None, None)
+        ks, vs = (schema.key_schema, schema.value_schema) if schema is not None and schema.type is Type.MAP \
+            else (None, None)
         out.append("{")
         for i, (k, v) in enumerate(value.items()):
             if i:
@@ -228,7 +228,8 @@ def _parse_array(p: _Parser) -> SchemaAndValue:
         element = _parse(p, True)
         elem_schema = _common_schema(elem_schema, element)
         values.append(element.value if element is not None else None)
-        if p.peek() is not None and p.peek().strip() == "]":
+        following = p.peek()
+        if following is not None and following.strip() == "]":
             continue
         if not p.can_consume(","):
             raise DataException("Array elements missing ',' delimiter")
@@ -279,6 +280,7 @@ def _common_schema(previous: Schema | None, latest: SchemaAndValue | None) -> Sc
     if previous is None:
         return latest.schema
     new = latest.schema
+    assert new is not None, "_parse gives every value a schema"
     if previous.type is not new.type:
         if previous.type in _NUM_ORDER and new.type in _NUM_ORDER:
             return new if _NUM_ORDER.index(new.type) > _NUM_ORDER.index(previous.type) else previous

@@ -149,10 +149,10 @@ def reset(herder: Any, cfg: dict[str, str]) -> dict[str, str]:
     return {"message": RESET if managed else EXTERNAL.format("reset")}
 
 
-class _Frozen(dict):
+class _Frozen(dict[str, Any]):
     """A partition map usable as a dict key in the alter_offsets hook argument."""
 
-    def __hash__(self) -> int:  # type: ignore[override]
+    def __hash__(self) -> int:  # type: ignore[override]  # dict sets __hash__ = None (unhashable)
         return hash(canonical(self))
 
 

@@ -71,7 +71,7 @@ def validate(plugins: Plugins, override_policy: str, config: Mapping[str, str],
 
 
 def error_messages(infos: Mapping[str, Any]) -> list[str]:
-    out = []
+    out: list[str] = []
     for item in infos.get("configs", []):
         out.extend(item["value"].get("errors") or [])
     return out

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from starlette.responses import PlainTextResponse
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Match, Router
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kcli.connect.rest.errors import error_response
 
@@ -14,7 +13,7 @@ JSON_TYPES = ("application/json", "text/json")
 HTTP_METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
 
 
-def _header(scope: dict, name: bytes) -> str | None:
+def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", ()):
         if key.lower() == name:
             return value.decode("latin-1")
@@ -26,7 +25,7 @@ def _is_json(content_type: str) -> bool:
     return media in JSON_TYPES or media.endswith("+json")
 
 
-def allowed_methods(router: Router, scope: dict) -> list[str]:
+def allowed_methods(router: Router, scope: Scope) -> list[str]:
     """Every method some route serves at this path (asked route by route, so included routers count)."""
     allowed = []
     for method in HTTP_METHODS:
@@ -46,15 +45,15 @@ class ApacheRequestRules:
     * a trailing slash is ignored: `/connector-plugins/` is `/connector-plugins` (Jersey matches both).
     """
 
-    def __init__(self, app: Any, router: Router) -> None:
+    def __init__(self, app: ASGIApp, router: Router) -> None:
         self.app = app
         self.router = router
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        response: Any = None
+        response: Response | None = None
         path = scope.get("path", "")
         if len(path) > 1 and path.endswith("/"):
             raw = scope.get("raw_path") or path.encode()
@@ -82,10 +81,10 @@ class ApacheRequestRules:
         await self.app(scope, receive, send)
 
 
-def _without_body(send: Any) -> Any:
+def _without_body(send: Send) -> Send:
     """A `send` that passes the headers of a GET answer on and drops its body (HEAD)."""
 
-    async def head_send(message: dict) -> None:
+    async def head_send(message: Message) -> None:
         if message["type"] == "http.response.body":
             message = {**message, "body": b""}
         await send(message)

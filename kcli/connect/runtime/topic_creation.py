@@ -31,12 +31,12 @@ class TopicGroup:
             if rf is None or parts is None:
                 raise ConnectError(f"Missing required configuration \"{PREFIX}{name}."
                                    f"{'replication.factor' if rf is None else 'partitions'}\"", 400)
-            self.replication_factor = int(rf)
-            self.partitions = int(parts)
+            self.replication_factor: int = int(rf)
+            self.partitions: int = int(parts)
         except ValueError as exc:
             raise ConnectError(f"Invalid topic creation setting in group {name}: {exc}", 400) from exc
-        self.topic_config = {**(default.topic_config if default else {}),
-                             **{k: v for k, v in sub.items() if k not in RESERVED}}
+        self.topic_config: dict[str, str] = {**(default.topic_config if default else {}),
+                                             **{k: v for k, v in sub.items() if k not in RESERVED}}
 
     def matches(self, topic: str) -> bool:
         return any(p.fullmatch(topic) for p in self.include) and not any(p.fullmatch(topic) for p in self.exclude)

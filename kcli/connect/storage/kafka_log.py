@@ -179,9 +179,9 @@ class KafkaLog:
             self._waiters.clear()
 
     # -- writing -----------------------------------------------------------------------------------
-    def send(self, key: bytes | None, value: bytes | None, partition: int | None = None) -> Future:
-        """Produce one record; the Future resolves when the broker acknowledged it (or fails)."""
-        future: Future = Future()
+    def send(self, key: bytes | None, value: bytes | None, partition: int | None = None) -> Future[int]:
+        """Produce one record; the Future resolves to its offset when the broker acknowledged it (or fails)."""
+        future: Future[int] = Future()
 
         def on_delivery(err: Any, msg: Any) -> None:
             if err is not None:

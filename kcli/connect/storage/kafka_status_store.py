@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from concurrent.futures import Future
 from typing import Any
 
 from kcli.connect.converters.jackson import dumps_bytes
@@ -76,9 +77,12 @@ class KafkaStatusStore(MemoryStatusStore):
 
     # -- writes go to the topic; reads (inherited) see them once read back ------------------------------
     def _send(self, key: str, value: bytes | None) -> None:
-        future = self._log.send(key.encode("utf-8"), value)
-        future.add_done_callback(lambda f: f.exception() and log.error("Failed to write status update %s: %s",
-                                                                       key, f.exception()))
+        def report_failure(f: Future[int]) -> None:
+            exc = f.exception()
+            if exc is not None:
+                log.error("Failed to write status update %s: %s", key, exc)
+
+        self._log.send(key.encode("utf-8"), value).add_done_callback(report_failure)
 
     def put_connector(self, name: str, status: Status, safe: bool = False) -> None:
         with self._lock:

@@ -109,7 +109,7 @@ class OffsetStore:
     def _catch_up(self) -> None:
         """Make what other writers stored visible before a read (the Kafka store reads to the end)."""
 
-    def connector_offsets(self, connector: str) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+    def connector_offsets(self, connector: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         """Every (partition, offset) this connector has; reset (null) offsets are left out."""
         self._catch_up()
         with self._lock:

@@ -64,7 +64,7 @@ def key_value_variants(base: type[KeyOrValue]) -> tuple[type[KeyOrValue], type[K
     return variant("Key", True), variant("Value", False)
 
 
-def require_map(value: Any, purpose: str) -> dict:
+def require_map(value: Any, purpose: str) -> dict[Any, Any]:
     if not isinstance(value, Mapping):
         raise DataException(f"Only Map objects supported in absence of schema for [{purpose}], found: "
                             f"{_class_name(value)}")

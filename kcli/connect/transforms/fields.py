@@ -10,6 +10,7 @@ from typing import Any
 
 from kcli.connect.api.data import DataException, Schema, SchemaBuilder, Struct
 from kcli.connect.api.data import Type as SType
+from kcli.connect.api.logical import Decimal as ConnectDecimal
 from kcli.connect.api.logical import Timestamp
 from kcli.connect.configdef import CaseInsensitiveValidString, ConfigDef, Importance, NonEmptyString, Type
 from kcli.connect.configdef.validators import LambdaValidator
@@ -266,8 +267,8 @@ _EMPTY_BY_SCHEMA = {SType.BOOLEAN: False, SType.INT8: 0, SType.INT16: 0, SType.I
 
 def _empty_like(value: Any, schema: Schema | None) -> Any:
     if schema is not None:
-        if schema.name == "org.apache.kafka.connect.data.Decimal":
-            return decimal.Decimal(0).scaleb(-int(schema.parameters["scale"]))
+        if schema.name == ConnectDecimal.LOGICAL_NAME:
+            return decimal.Decimal(0).scaleb(-ConnectDecimal.scale(schema))
         if schema.name in ("org.apache.kafka.connect.data.Date", "org.apache.kafka.connect.data.Timestamp"):
             return datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc) if \
                 schema.name.endswith("Timestamp") else datetime.date(1970, 1, 1)

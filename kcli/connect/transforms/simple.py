@@ -205,9 +205,9 @@ class ValueToKey(Transformation):
 
     def apply(self, record: Any) -> Any:
         if record.value_schema is None:
-            value = require_map(record.value, self.purpose)
-            key: Any = {f: value.get(f) for f in self.fields}
-            return record.new_record(record.topic, record.partition, None, key, record.value_schema, record.value,
+            value_map = require_map(record.value, self.purpose)
+            key_map = {f: value_map.get(f) for f in self.fields}
+            return record.new_record(record.topic, record.partition, None, key_map, record.value_schema, record.value,
                                      record.timestamp)
         value = require_struct(record.value, self.purpose)
         key_schema = self.cache.get(value.schema)

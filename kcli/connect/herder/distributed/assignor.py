@@ -13,8 +13,9 @@ remembers of the previous round, and return the new assignment and memory — no
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from kcli.connect.herder.distributed.protocol import Assignment, TaskId
 
@@ -140,19 +141,27 @@ def _add(into: dict[str, Work], more: Mapping[str, Work]) -> None:
         into[m] = into.get(m, EMPTY).plus(w)
 
 
-def _balance(total: int, loads: Sequence[_Load], connectors: bool) -> dict[str, list]:
-    """Revocations that leave no worker above a perfectly balanced share of `total`."""
-    n = len(loads)
+_Item = TypeVar("_Item")  # a connector name or a TaskId
 
-    def items(load: _Load) -> list:
-        return load.connectors if connectors else load.tasks
+
+def _connectors(load: _Load) -> list[str]:
+    return load.connectors
+
+
+def _tasks(load: _Load) -> list[TaskId]:
+    return load.tasks
+
+
+def _balance(total: int, loads: Sequence[_Load], items: Callable[[_Load], list[_Item]]) -> dict[str, list[_Item]]:
+    """Revocations that leave no worker above a perfectly balanced share of `total` (of `items` of each load)."""
+    n = len(loads)
 
     minimum, extra = divmod(total, n)
     at_min = sum(1 for ld in loads if len(items(ld)) == minimum)
     at_extra = sum(1 for ld in loads if len(items(ld)) == minimum + 1)
     if at_extra == extra and at_min + at_extra == n:
         return {}
-    out: dict[str, list] = {}
+    out: dict[str, list[_Item]] = {}
     given_extra = 0
     for load in loads:
         size = len(items(load))
@@ -172,18 +181,18 @@ def _balance(total: int, loads: Sequence[_Load], connectors: bool) -> dict[str, 
 def _load_balancing_revocations(configured: Work, loads: Sequence[_Load]) -> dict[str, Work]:
     if all(ld.empty() for ld in loads) or not configured:
         return {}
-    conns = _balance(len(configured.connectors), loads, connectors=True)
-    tasks = _balance(len(configured.tasks), loads, connectors=False)
+    conns = _balance(len(configured.connectors), loads, _connectors)
+    tasks = _balance(len(configured.tasks), loads, _tasks)
     return {m: Work.of(conns.get(m, ()), tasks.get(m, ())) for m in dict.fromkeys([*conns, *tasks])}
 
 
-def _spread(loads: list[_Load], items: Sequence, connectors: bool) -> None:
+def _spread(loads: list[_Load], items: Sequence[_Item], load_items: Callable[[_Load], list[_Item]]) -> None:
     """Round-robin new work over the least-loaded workers first (Apache's assignConnectors/assignTasks)."""
     if not items:
         return
 
     def size(ld: _Load) -> int:
-        return len(ld.connectors) if connectors else len(ld.tasks)
+        return len(load_items(ld))
 
     loads.sort(key=lambda ld: (size(ld), ld.worker))
     first = loads[0]
@@ -192,7 +201,7 @@ def _spread(loads: list[_Load], items: Sequence, connectors: bool) -> None:
         floor = size(first)
         upto = next((i for i, ld in enumerate(loads) if size(ld) > floor), len(loads))
         for ld in loads[:upto]:
-            (ld.connectors if connectors else ld.tasks).append(queue.pop(0))
+            load_items(ld).append(queue.pop(0))
             if not queue:
                 break
 
@@ -255,8 +264,8 @@ def incremental(configured_tasks: Mapping[str, Sequence[TaskId]], members: Mappi
         st.revoked_in_previous = False
 
     to_assign = created.plus(reassign)
-    _spread(loads, to_assign.connectors, connectors=True)
-    _spread(loads, to_assign.tasks, connectors=False)
+    _spread(loads, to_assign.connectors, _connectors)
+    _spread(loads, to_assign.tasks, _tasks)
 
     result = ClusterAssignment(delay=st.delay)
     revocation_c: list[str] = []

@@ -17,7 +17,8 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from concurrent.futures import TimeoutError as FutureTimeout  # not the builtin before Python 3.11
+from typing import Any, TypeVar
 
 from kcli.connect.errors import (
     ConnectError,
@@ -41,12 +42,13 @@ log = logging.getLogger("kcli.connect.distributed.DistributedHerder")
 
 REQUEST_TIMEOUT_S = 90.0
 BACKOFF_RETRIES = 5
+_T = TypeVar("_T")
 
 
 class _Request:
     __slots__ = ("at", "seq", "action", "future")
 
-    def __init__(self, at: float, seq: int, action: Callable[[], Any], future: Future) -> None:
+    def __init__(self, at: float, seq: int, action: Callable[[], Any], future: Future[Any]) -> None:
         self.at, self.seq, self.action, self.future = at, seq, action, future
 
     def __lt__(self, other: _Request) -> bool:
@@ -181,8 +183,8 @@ class DistributedHerder(ClusterOperations):
         return super().health()
 
     # -- the request queue -----------------------------------------------------------------------------
-    def _add_request(self, action: Callable[[], Any], delay_s: float = 0.0) -> Future:
-        future: Future = Future()
+    def _add_request(self, action: Callable[[], _T], delay_s: float = 0.0) -> Future[_T]:
+        future: Future[_T] = Future()
         with self._lock:
             req = _Request(time.monotonic() + delay_s, next(self._seq), action, future)
             heapq.heappush(self._requests, req)
@@ -191,14 +193,14 @@ class DistributedHerder(ClusterOperations):
             self.member.wakeup()
         return future
 
-    def _submit(self, action: Callable[[], Any], timeout: float = REQUEST_TIMEOUT_S) -> Any:
+    def _submit(self, action: Callable[[], _T], timeout: float = REQUEST_TIMEOUT_S) -> _T:
         """Run `action` on the tick thread and return its result (or raise its error)."""
         if threading.current_thread() is self._thread:
             return action()
         future = self._add_request(action)
         try:
             return future.result(timeout)
-        except TimeoutError:
+        except FutureTimeout:
             raise ConnectError("Request timed out", 500) from None
 
     def _await_started(self) -> None:
@@ -427,7 +429,7 @@ class DistributedHerder(ClusterOperations):
         self._tasks_to_restart.clear()
         connectors = [c for c in a.connectors if c not in self._running_connectors]
         tasks = [t for t in a.tasks if t not in self._running_tasks]
-        jobs = [self._pool.submit(self._start_connector, c) for c in connectors]
+        jobs: list[Future[object]] = [self._pool.submit(self._start_connector, c) for c in connectors]
         jobs += [self._pool.submit(self._start_task_quietly, t) for t in tasks]
         for job in jobs:
             job.result()

@@ -375,8 +375,19 @@ class KafkaGroupMember(GroupMember):
         self._wake.set()
 
 
+class _JoinTask(Protocol):
+    """What join_group_async reads of kafka-python's in-flight JoinGroup+SyncGroup (a kafka.future.Future)."""
+
+    is_done: bool
+    value: Any
+
+    def succeeded(self) -> bool: ...
+
+
 class _ConnectCoordinator(BaseCoordinator):
     """kafka-python's group client speaking protocol type `connect` for a KafkaGroupMember."""
+
+    _join_task: _JoinTask | None  # BaseCoordinator's (kafka-python is untyped)
 
     def __init__(self, member: KafkaGroupMember, client: Any, **configs: Any) -> None:
         self._member = member

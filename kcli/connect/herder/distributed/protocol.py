@@ -9,6 +9,7 @@ Pure functions, no I/O.
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from kcli.connect.task_id import TaskId
@@ -51,7 +52,7 @@ class Assignment:
 
     def __str__(self) -> str:
         """Apache's ExtendedAssignment.toString, so log parsers that read Apache's worker logs read these."""
-        def ids(items: list) -> str:
+        def ids(items: Iterable[object]) -> str:
             return "[" + ", ".join(str(i) for i in items) + "]"
 
         return (f"Assignment{{error={self.error}, leader='{self.leader}', leaderUrl='{self.leader_url}', "
