@@ -2,6 +2,7 @@
 
 from kcli.config.loader import (
     load_config,
+    load_connector_file,
     load_file,
     load_files,
     merge,
@@ -14,6 +15,7 @@ from kcli.config.secrets import is_secret_key, mask_secrets
 __all__ = [
     "is_secret_key",
     "load_config",
+    "load_connector_file",
     "load_file",
     "load_files",
     "mask_secrets",

@@ -98,26 +98,46 @@ def parse_yaml(text: str, path: Path) -> dict[str, str]:
     return flatten(_mapping_or_error(data, path, "YAML"))
 
 
-def parse_json(text: str, path: Path) -> dict[str, str]:
+def json_mapping(text: str, path: Path) -> Mapping[str, Any]:
+    """A JSON document that must be an object; malformed JSON names the file, line and column."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"malformed JSON: {exc.msg} ({path}:{exc.lineno}:{exc.colno})") from None
-    data = _mapping_or_error(data, path, "JSON")
-    return connector_form(data, path)
+    return _mapping_or_error(data, path, "JSON")
 
 
-def connector_form(data: Mapping[str, Any], path: Path) -> dict[str, str]:
-    """Accept the REST form {"name": N, "config": {...}} as well as a flat object."""
-    if "config" in data and isinstance(data["config"], Mapping):
-        extra = set(data) - {"name", "config"}
-        if extra:
-            raise ConfigError(f"unexpected top-level key '{sorted(extra)[0]}' beside 'config' ({path})")
-        flat = flatten(data["config"])
-        if "name" in data:
-            flat.setdefault("name", render_scalar(data["name"]))
-        return flat
-    return flatten(data)
+def parse_json(text: str, path: Path) -> dict[str, str]:
+    return connector_request(json_mapping(text, path), path)[0]
+
+
+CONNECTOR_REQUEST_KEYS = ("name", "config", "initial_state")  # POST /connectors' body
+
+
+def connector_request(data: Mapping[str, Any], path: Path) -> tuple[dict[str, str], str | None]:
+    """A connector's config and initial state from a flat object or the POST /connectors form
+    {"name": N, "config": {...}, "initial_state": S}, as Apache's connect-standalone reads a .json file."""
+    if not isinstance(data.get("config"), Mapping):
+        return flatten(data), None
+    extra = set(data) - set(CONNECTOR_REQUEST_KEYS)
+    if extra:
+        raise ConfigError(f"unexpected top-level key '{sorted(extra)[0]}' beside 'config' ({path})")
+    config = flatten(data["config"])
+    if "name" in data:
+        name = render_scalar(data["name"])
+        if config.setdefault("name", name) != name:
+            raise ConfigError(f"the connector name in 'config' ({config['name']}) doesn't match 'name' ({name}) "
+                              f"({path})")
+    state = data.get("initial_state")
+    return config, None if state is None else render_scalar(state)
+
+
+def load_connector_file(path: str | os.PathLike[str]) -> tuple[dict[str, str], str | None]:
+    """A connector file's config and initial state (only the JSON request form carries one)."""
+    p = Path(path)
+    if p.suffix.lower() in JSON_SUFFIXES:
+        return connector_request(json_mapping(read_text(p), p), p)
+    return load_file(p), None
 
 
 def load_file(path: str | os.PathLike[str]) -> dict[str, str]:

@@ -8,44 +8,17 @@ herder stops on an error after start-up (as Apache's herder thread does).
 from __future__ import annotations
 
 import gc
-import json
 import logging
 import signal
 import threading
-from pathlib import Path
 from typing import Any
 
-from kcli.errors import ConfigError, KcliError
+from kcli.config import load_connector_file
+from kcli.errors import KcliError
 
 log = logging.getLogger("kcli.connect.cli.Connect")
 
 EXIT_USAGE, EXIT_STARTUP, EXIT_CONNECTOR = 1, 2, 3
-
-
-def connector_file(path: str) -> tuple[dict[str, str], str | None]:
-    """A connector file: flat JSON, the POST /connectors JSON form, YAML or .properties."""
-    from kcli.config import load_file
-
-    p = Path(path)
-    initial_state = None
-    if p.suffix.lower() == ".json":
-        try:
-            data = json.loads(p.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            data = None
-        if isinstance(data, dict) and isinstance(data.get("config"), dict):
-            initial_state = data.get("initial_state")
-            inner = data["config"]
-            if "name" in inner and "name" in data and str(inner["name"]) != str(data["name"]):
-                raise ConfigError(f"Connector name configuration ({inner['name']}) doesn't match connector name "
-                                  f"({data['name']}) ({path})")
-            from kcli.config.loader import render_scalar
-
-            config = {k: render_scalar(v) for k, v in inner.items()}
-            if "name" in data:
-                config.setdefault("name", str(data["name"]))
-            return config, initial_state
-    return load_file(p), initial_state
 
 
 def _one_line(message: str) -> str:
@@ -112,7 +85,7 @@ def run_standalone(worker_file: str, connector_files: tuple[str, ...], log_level
     connectors: list[tuple[str, dict[str, str], str | None]] = []
     for path in connector_files:
         try:
-            cfg, state = connector_file(path)
+            cfg, state = load_connector_file(path)
         except KcliError as exc:
             log.error("Stopping after connector error: %s", exc.message)
             raise KcliError(exc.message, exit_code=EXIT_CONNECTOR) from None

@@ -143,7 +143,8 @@ def create(conn: ConnOptions, name: str | None, file: str | None, assignments: t
         raise UsageError("create needs -f FILE or NAME with -c key=value entries")
     config: dict[str, str] = {}
     if file:
-        name, config = logic.load_connector(file, name)
+        name, config, file_state = logic.load_connector(file, name)
+        initial_state = initial_state or file_state
     if not name:
         raise UsageError("create needs a connector NAME (or a file with a 'name' key)")
     config.update(_assignments(assignments))
@@ -156,7 +157,7 @@ def create(conn: ConnOptions, name: str | None, file: str | None, assignments: t
 
 
 def update(conn: ConnOptions, name: str, file: str) -> None:
-    _, config = logic.load_connector(file, name)
+    _, config, _ = logic.load_connector(file, name)
     resp = make_client(conn).put_config(name, config)
     _emit_body(resp, conn, f"{'created' if resp.status == 201 else 'updated'} connector {name}")
 
@@ -200,7 +201,7 @@ def plugin_config(conn: ConnOptions, plugin: str) -> None:
 
 def validate(conn: ConnOptions, plugin: str, file: str | None, assignments: tuple[str, ...]) -> None:
     """Validate a config against a plugin; errors listed, and a KcliError when there are any."""
-    config = logic.load_config_source(file) if file else {}
+    config = logic.load_config_source(file)[0] if file else {}
     config.update(_assignments(assignments))
     if not config:
         raise UsageError("validate needs -f FILE or -c key=value entries")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kcli.config import load_file, mask_secrets, read_text
+from kcli.config import load_connector_file, mask_secrets, read_text
 from kcli.connectors.client import ConnectClient, RestError
 from kcli.errors import ConfigError, KcliError, UsageError
 
@@ -53,28 +53,28 @@ def read_source(path: Path | str) -> str:
     return read_stdin() if str(path) == STDIN else read_text(path)
 
 
-def parse_config_text(text: str, source: str = STDIN_NAME) -> dict[str, str]:
-    """A connector config from text of unknown type, as `load_file` would read the file it came from:
-    JSON when it starts with `{`, else YAML when it is a YAML mapping, else .properties."""
-    from kcli.config.loader import parse_json, parse_properties, parse_yaml
+def parse_config_text(text: str, source: str = STDIN_NAME) -> tuple[dict[str, str], str | None]:
+    """A connector's config and initial state from text of unknown type, as the file it came from would be
+    read: JSON when it starts with `{`, else YAML when it is a YAML mapping, else .properties."""
+    from kcli.config.loader import connector_request, json_mapping, parse_properties, parse_yaml
 
     where = Path(source)
     body = text.lstrip()
     if not body:
         raise ConfigError(f"no connector config given ({source} is empty)")
     if body.startswith(("{", "[")):  # JSON (a top-level list is reported as not being a mapping)
-        return parse_json(text, where)
+        return connector_request(json_mapping(text, where), where)
     try:
-        return parse_yaml(text, where)
+        return parse_yaml(text, where), None
     except ConfigError:  # not YAML, or YAML that is not a mapping (`k=v` lines read as one string)
-        return parse_properties(text, where)
+        return parse_properties(text, where), None
 
 
-def load_config_source(path: Path | str) -> dict[str, str]:
-    """A connector config from a file (by its suffix, as `connect standalone` reads it) or `-` (stdin)."""
+def load_config_source(path: Path | str) -> tuple[dict[str, str], str | None]:
+    """A connector's config and initial state from a file (as `connect standalone` reads it) or `-` (stdin)."""
     if str(path) == STDIN:
         return parse_config_text(read_stdin())
-    return load_file(path)
+    return load_connector_file(path)
 
 
 def load_offsets(file: str | None, offsets: str | None) -> Any:
@@ -206,9 +206,9 @@ def config_files(paths: Iterable[str]) -> list[Path | str]:
     return files
 
 
-def load_connector(path: Path | str, name: str | None = None) -> tuple[str, dict[str, str]]:
-    """A connector's name and config from a file (any form `connect standalone` reads) or `-` (stdin)."""
-    config = load_config_source(path)
+def load_connector(path: Path | str, name: str | None = None) -> tuple[str, dict[str, str], str | None]:
+    """A connector's name, config and initial state from a file (any form `connect standalone` reads) or `-`."""
+    config, initial_state = load_config_source(path)
     where = source_name(path)
     file_name = config.get("name")
     if name and file_name and file_name != name:
@@ -217,7 +217,7 @@ def load_connector(path: Path | str, name: str | None = None) -> tuple[str, dict
     if not chosen:
         raise ConfigError(f"missing required key 'name' ({where})")
     config["name"] = chosen
-    return chosen, config
+    return chosen, config, initial_state
 
 
 def diff_configs(current: Mapping[str, str] | None, desired: Mapping[str, str]) -> list[tuple[str, str, Any, Any]]:
@@ -238,7 +238,7 @@ def plan(client: ConnectClient, paths: Iterable[str]) -> list[Change]:
     changes: list[Change] = []
     seen: dict[str, str] = {}
     for path in config_files(paths):
-        name, desired = load_connector(path)
+        name, desired, _ = load_connector(path)
         source = source_name(path)
         if name in seen:
             raise ConfigError(f"connector '{name}' is defined twice ({seen[name]} and {source})")

@@ -64,14 +64,20 @@ def kcli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *a
     "\ufeffname=c\nconnector.class=FileStreamSource\ntasks.max=1\n",
 ])
 def test_stdin_formats(text: str) -> None:
-    assert logic.parse_config_text(text.removeprefix("\ufeff")) == {
-        "name": "c", "connector.class": "FileStreamSource", "tasks.max": "1"}
+    assert logic.parse_config_text(text.removeprefix("\ufeff")) == (
+        {"name": "c", "connector.class": "FileStreamSource", "tasks.max": "1"}, None)
 
 
 def test_properties_that_yaml_cannot_read() -> None:
     """`k=v` lines with ': ' in a value are not YAML: they are read as .properties."""
     text = "name=c\ntransforms.r.regex=a: b\nfile=/tmp/x\n"
-    assert logic.parse_config_text(text) == {"name": "c", "transforms.r.regex": "a: b", "file": "/tmp/x"}
+    assert logic.parse_config_text(text) == ({"name": "c", "transforms.r.regex": "a: b", "file": "/tmp/x"}, None)
+
+
+def test_the_request_form_carries_its_initial_state() -> None:
+    """The POST /connectors body, as `connect standalone` reads a .json file: name, config, initial_state."""
+    text = '{"name": "c", "config": {"connector.class": "FileStreamSource"}, "initial_state": "PAUSED"}'
+    assert logic.parse_config_text(text) == ({"connector.class": "FileStreamSource", "name": "c"}, "PAUSED")
 
 
 @pytest.mark.parametrize("text,message", [
@@ -79,6 +85,7 @@ def test_properties_that_yaml_cannot_read() -> None:
     ('["a"]', "JSON config must be a mapping at the top level, found list (stdin)"),
     ("   \n", "no connector config given (stdin is empty)"),
     ('{"name": "c", "config": {}, "tasks": []}', "unexpected top-level key 'tasks' beside 'config' (stdin)"),
+    ('{"name": "c", "config": {"name": "d"}}', "the connector name in 'config' (d) doesn't match 'name' (c) (stdin)"),
 ])
 def test_stdin_errors(text: str, message: str) -> None:
     with pytest.raises(ConfigError) as exc:
@@ -101,6 +108,20 @@ def test_create_from_stdin(capsys: pytest.CaptureFixture[str], monkeypatch: pyte
                       stdin='{"connector.class": "FileStreamSource"}')
     assert code == 0 and fake.requests[-1]["body"]["config"] == {"connector.class": "FileStreamSource",
                                                                  "tasks.max": "2", "name": "c"}
+
+
+def test_create_sends_the_files_initial_state(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+                                             fake: FakeWorker, tmp_path: Path) -> None:
+    """A .json file in the request form is read as `connect standalone` reads it: its initial_state is sent,
+    unless --initial-state says otherwise."""
+    fake.routes[("POST", "/connectors")] = (201, CREATED)
+    path = tmp_path / "c.json"
+    path.write_text('{"name": "c", "config": {"connector.class": "FileStreamSource"}, "initial_state": "STOPPED"}')
+    code, _, _ = kcli(capsys, monkeypatch, "connectors", "create", "-f", str(path))
+    assert code == 0 and fake.requests[-1]["body"] == {
+        "name": "c", "config": {"connector.class": "FileStreamSource", "name": "c"}, "initial_state": "STOPPED"}
+    code, _, _ = kcli(capsys, monkeypatch, "connectors", "create", "-f", str(path), "--initial-state", "paused")
+    assert code == 0 and fake.requests[-1]["body"]["initial_state"] == "PAUSED"
 
 
 def test_create_from_stdin_errors(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,

@@ -17,6 +17,7 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 from kcli.connect.errors import BadRequestError, ConflictError, ConnectError, NotFoundError
+from kcli.connect.herder.abstract import named_config, patched
 from kcli.connect.herder.base import JSON, Herder
 from kcli.connect.rest import create_app
 
@@ -81,6 +82,7 @@ class FakeHerder(Herder):
         self.calls.append(("put", (name, config, allow_replace, initial_state)))
         if not name:
             raise BadRequestError("Connector name is empty")
+        config, target = named_config(name, config, initial_state)  # the herders' own name and state checks
         if "connector.class" not in config:
             raise BadRequestError(f"Connector config {config} contains no connector type")
         with self.lock:
@@ -89,16 +91,12 @@ class FakeHerder(Herder):
                 raise ConflictError(f"Connector {name} already exists")
             self.configs[name] = dict(config)
             if created:
-                self.states[name] = {"PAUSED": "PAUSED", "STOPPED": "STOPPED"}.get(initial_state or "", "RUNNING")
+                self.states[name] = {"PAUSED": "PAUSED", "STOPPED": "STOPPED"}.get(target or "", "RUNNING")
         return created, self.connector_info(name)
 
     def patch_connector_config(self, name: str, patch: dict[str, str | None]) -> JSON:
         self._check(name)
-        for key, value in patch.items():
-            if value is None:
-                self.configs[name].pop(key, None)
-            else:
-                self.configs[name][key] = value
+        self.configs[name] = named_config(name, patched(self.configs[name], patch), None)[0]
         return self.connector_info(name)
 
     def delete_connector(self, name: str) -> None:
@@ -259,10 +257,11 @@ def test_create_coerces_scalars_to_strings_and_trims_the_name(client: TestClient
 def test_create_passes_initial_state(client: TestClient, herder: FakeHerder) -> None:
     resp = client.post("/connectors", json={"name": "p", "config": SOURCE, "initial_state": "paused"})
     assert resp.status_code == 201
-    assert herder.calls[-1] == ("put", ("p", {**SOURCE, "name": "p"}, False, "PAUSED"))
+    assert herder.calls[-1] == ("put", ("p", SOURCE, False, "paused"))  # the herder reads it
+    assert herder.states["p"] == "PAUSED"
     bad = client.post("/connectors", json={"name": "q", "config": SOURCE, "initial_state": "sleeping"})
-    assert bad.status_code == 400
-    assert bad.json()["error_code"] == 400
+    assert (bad.status_code, bad.json()) == (400, {
+        "error_code": 400, "message": "Invalid initial_state 'sleeping'; must be one of RUNNING, PAUSED, STOPPED"})
 
 
 def test_create_duplicate_is_409(client: TestClient) -> None:

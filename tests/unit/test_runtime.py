@@ -289,8 +289,8 @@ def test_entry_point_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_connector_files(tmp_path: Path) -> None:
     import json
 
+    from kcli.config import load_connector_file as _connector_config
     from kcli.connect.launcher import _one_line
-    from kcli.connect.launcher import connector_file as _connector_config
 
     post_form = tmp_path / "c.json"
     post_form.write_text(json.dumps({"name": "a", "config": {"connector.class": "FileStreamSource", "tasks.max": 1},

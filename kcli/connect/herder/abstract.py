@@ -15,7 +15,7 @@ from kcli.connect.herder.base import JSON, Herder
 from kcli.connect.herder.status import StatusRecorder
 from kcli.connect.plugins import Plugins
 from kcli.connect.runtime.worker import Worker
-from kcli.connect.storage.config_store import PAUSED, STARTED, STOPPED, ConfigStore
+from kcli.connect.storage.config_store import INITIAL_STATES, STOPPED, ConfigStore
 from kcli.connect.storage.offset_store import OffsetStore
 from kcli.connect.storage.status_store import StatusStore
 from kcli.connect.worker_config import WorkerConfig
@@ -42,21 +42,20 @@ def reverse_transform(raw_connector_config: dict[str, str], task_configs: list[d
     return out
 
 
-INITIAL_STATES = {"RUNNING": STARTED, "PAUSED": PAUSED, "STOPPED": STOPPED}
-
-
 def named_config(name: str, config: dict[str, str], initial_state: str | None) -> tuple[dict[str, str], str | None]:
     """A create/update's config with its `name` (which must be the connector's) and the target state the
-    `initial_state` asks for; a BadRequestError when either is wrong."""
+    `initial_state` asks for; a BadRequestError when either is wrong (the state is read first, as Apache's
+    request parsing does)."""
+    target = None
+    if initial_state is not None:
+        target = INITIAL_STATES.get(initial_state.upper())
+        if target is None:
+            raise BadRequestError(f"Invalid initial_state '{initial_state}'; must be one of "
+                                  f"{', '.join(INITIAL_STATES)}")
     config = {**config, "name": config.get("name", name)}
     if config["name"] != name:
         raise BadRequestError(f"Connector name configuration ({config['name']}) doesn't match connector name "
                               f"in the URL ({name})")
-    if initial_state is None:
-        return config, None
-    target = INITIAL_STATES.get(initial_state.strip().upper())
-    if target is None:
-        raise BadRequestError(f"Invalid initial state {initial_state}: use RUNNING, PAUSED or STOPPED")
     return config, target
 
 

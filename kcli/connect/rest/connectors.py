@@ -17,18 +17,7 @@ from kcli.connect.rest.errors import ErrorMappingRoute
 router = APIRouter(prefix="/connectors", route_class=ErrorMappingRoute, tags=["connectors"])
 
 Forward = Query(None, include_in_schema=False)
-INITIAL_STATES = ("RUNNING", "PAUSED", "STOPPED")
 CREATE_FIELDS = ("name", "config", "initial_state")
-
-
-def _check_name(name: str, config: dict[str, Any]) -> None:
-    """The `name` in a config must equal the connector's name; when missing it is added."""
-    included = config.get("name")
-    if included is None:
-        config["name"] = name
-    elif included != name:
-        raise BadRequestError(f"Connector name configuration ({included}) doesn't match connector name in the URL "
-                              f"({name})")
 
 
 def _location(request: Request, name: str) -> str:
@@ -89,13 +78,8 @@ async def create_connector(request: Request, forward: str | None = Forward) -> R
     if body.get("config") is None:
         raise BadRequestError("Connector configuration is missing: the request body needs a \"config\" object")
     config = shapes.config_map(body["config"], what="\"config\"")
-    initial = body.get("initial_state")
-    if initial is not None:
-        initial = str(initial).upper()
-        if initial not in INITIAL_STATES:
-            raise BadRequestError(f"Invalid initial_state '{body['initial_state']}'; must be one of "
-                                  f"{', '.join(INITIAL_STATES)}")
-    _check_name(name, config)
+    initial = body.get("initial_state")  # checked with the name by the herder, before any forwarding
+    initial = None if initial is None else str(initial)
     result = await call_or_forward(request, herder_of(request).put_connector_config, name, config, False, initial)
     if isinstance(result, Response):
         return _with_location(request, name, result)
@@ -123,7 +107,6 @@ async def get_config(request: Request, name: str, forward: str | None = Forward)
                                         body=docs.CONFIG_INPUT, errors=(400, 409), extra={201: docs.CONNECTOR_INFO}))
 async def put_config(request: Request, name: str, forward: str | None = Forward) -> Response:
     config = shapes.config_map(await read_json(request))
-    _check_name(name, config)
     result = await call_or_forward(request, herder_of(request).put_connector_config, name, config, True)
     if isinstance(result, Response):
         return _with_location(request, name, result)
@@ -138,9 +121,6 @@ async def put_config(request: Request, name: str, forward: str | None = Forward)
                                           body=docs.PATCH_MAP, errors=(400, 404)))
 async def patch_config(request: Request, name: str, forward: str | None = Forward) -> Response:
     patch = shapes.config_map(await read_json(request), allow_null=True)
-    if patch.get("name") is not None and patch["name"] != name:
-        raise BadRequestError(f"Connector name configuration ({patch['name']}) doesn't match connector name in the "
-                              f"URL ({name})")
     result = await call_or_forward(request, herder_of(request).patch_connector_config, name, patch)
     return result if isinstance(result, Response) else JSONResponse(shapes.connector_info(result))
 

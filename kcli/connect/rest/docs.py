@@ -6,6 +6,8 @@ from typing import Any
 
 from starlette.responses import Response
 
+from kcli.connect.storage.config_store import INITIAL_STATES
+
 JSON = dict[str, Any]
 
 
@@ -40,7 +42,7 @@ LIST_CONNECTORS = {"oneOf": [{"type": "array", "items": STR},
                              {"type": "object", "additionalProperties": _obj(
                                  {"status": CONNECTOR_STATUS, "info": CONNECTOR_INFO})}]}
 CREATE_BODY = _obj({"name": STR, "config": CONFIG_INPUT,
-                    "initial_state": {"type": "string", "enum": ["RUNNING", "PAUSED", "STOPPED"]}},
+                    "initial_state": {"type": "string", "enum": list(INITIAL_STATES)}},
                    ("name", "config"))
 ACTIVE_TOPICS = {"type": "object", "additionalProperties": _obj({"topics": {"type": "array", "items": STR}})}
 OFFSET_ENTRY = _obj({"partition": {"type": "object"}, "offset": {"type": ["object", "null"]}}, ("partition", "offset"))

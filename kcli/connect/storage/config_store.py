@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from kcli.connect.task_id import TaskId
 
 STARTED, PAUSED, STOPPED = "STARTED", "PAUSED", "STOPPED"
+INITIAL_STATES = {"RUNNING": STARTED, "PAUSED": PAUSED, "STOPPED": STOPPED}  # POST /connectors' initial_state
 
 
 class ConfigStore(ABC):

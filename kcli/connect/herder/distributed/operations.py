@@ -261,7 +261,7 @@ class ClusterOperations(AbstractHerder):
                 raise NotFoundError(f"Connector {name} not found")
             return cfg
 
-        cfg = patched(self._submit(current), patch)
+        cfg, _ = named_config(name, patched(self._submit(current), patch), None)
         self.check_config(cfg)
         return self._submit(lambda: self._write_connector(name, cfg, None, True))[1]
 
