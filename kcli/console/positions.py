@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -12,6 +13,9 @@ from kcli.errors import KafkaOperationError, UsageError, kafka_reason
 
 OFFSET_BEGINNING = -2
 OFFSET_END = -1
+# A topic created a moment ago can still be unknown to the broker that answers (metadata propagates
+# asynchronously): an unknown topic is asked for again for this long before it is an error.
+NEW_TOPIC_GRACE_S = 3.0
 INT64_MAX = 2**63 - 1  # offsets and timestamps are Java longs
 
 
@@ -70,14 +74,20 @@ def topic_partitions(consumer: Any, topic: str, timeout: float = 10.0, bootstrap
     """
     from kcli.console.reach import await_metadata
 
-    meta = await_metadata(consumer, bootstrap, timeout, topic, stopped)
-    if meta is None:
-        return []
-    info = meta.topics.get(topic)
-    if info is None or info.error is not None or not info.partitions:
-        reason = info.error.str() if info is not None and info.error is not None else "unknown topic"
-        raise KafkaOperationError(f"topic '{topic}' is not available: {reason}")
-    return sorted(info.partitions)
+    grace = time.monotonic() + min(timeout, NEW_TOPIC_GRACE_S)
+    while True:
+        meta = await_metadata(consumer, bootstrap, timeout, topic, stopped)
+        if meta is None:
+            return []
+        info = meta.topics.get(topic)
+        if info is not None and info.error is None and info.partitions:
+            return sorted(info.partitions)
+        if stopped is not None and stopped():
+            return []
+        if time.monotonic() >= grace:
+            reason = info.error.str() if info is not None and info.error is not None else "unknown topic"
+            raise KafkaOperationError(f"topic '{topic}' is not available: {reason}")
+        time.sleep(0.1)
 
 
 def resolve(consumer: Any, topic: str, partitions: list[int], spec: StartSpec, timeout: float = 10.0) -> list[Any]:

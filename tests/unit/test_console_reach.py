@@ -48,3 +48,32 @@ def test_records_refused_at_once_count_as_failed() -> None:
     sender.send(b"k", b"c", None)
     assert (sender.tally.sent, sender.tally.failed) == (3, 3)
     assert reports[0] == "delivery failed to t [partition 7]: Local: Unknown partition (value 'a')"
+
+
+class _NewTopic:
+    """Metadata of a topic the broker learns of after `unknown_for` answers (as just after a create)."""
+
+    def __init__(self, unknown_for: int) -> None:
+        self.answers = 0
+        self.unknown_for = unknown_for
+
+    def list_topics(self, topic: str | None = None, timeout: float = -1) -> Any:
+        from types import SimpleNamespace
+
+        self.answers += 1
+        if self.answers <= self.unknown_for:
+            info = SimpleNamespace(error=KafkaError(KafkaError.UNKNOWN_TOPIC_OR_PART), partitions={})
+        else:
+            info = SimpleNamespace(error=None, partitions={0: None, 1: None})
+        return SimpleNamespace(topics={topic: info})
+
+
+def test_a_topic_created_a_moment_ago_is_asked_for_again() -> None:
+    from kcli.console.positions import topic_partitions
+
+    assert topic_partitions(_NewTopic(unknown_for=3), "t", timeout=10) == [0, 1]
+    never = _NewTopic(unknown_for=10**6)
+    with pytest.raises(KafkaOperationError, match="topic 't' is not available: Broker: Unknown topic or partition"):
+        topic_partitions(never, "t", timeout=0.3)
+    assert never.answers > 1
+    assert topic_partitions(never, "t", timeout=10, stopped=lambda: True) == []
