@@ -16,6 +16,7 @@ from kcli.logs import debug_enabled
 # name -> (module, short help). Each module exposes `command`, a click.Command.
 COMMANDS: dict[str, tuple[str, str]] = {
     "topics": ("kcli.cli.topics", "Create, list, describe, alter and delete topics (kafka-topics.sh)."),
+    "groups": ("kcli.cli.groups", "List, describe and delete consumer groups and offsets (kafka-consumer-groups.sh)."),
     "consume": ("kcli.cli.consume", "Read records from a topic (kafka-console-consumer.sh)."),
     "produce": ("kcli.cli.produce", "Write lines from stdin to a topic (kafka-console-producer.sh)."),
     "connect": ("kcli.cli.connect", "Run an embedded Kafka Connect worker (connect-standalone/distributed.sh)."),

@@ -34,6 +34,7 @@ NUMERIC_NAME = re.compile(r"(timeout|-ms|-bytes|-size|partitions?|offset|acks|re
 MUST_FIND = {
     ("topics", "--partitions"), ("topics", "--replication-factor"), ("topics", "--timeout"),
     ("topics alter", "--partitions"), ("topics create", "--replication-factor"), ("topics config get", "--timeout"),
+    ("groups", "--timeout"), ("groups describe", "--timeout"),
     ("consume", "--partition"), ("consume", "--max-messages"), ("consume", "--timeout-ms"), ("consume", "--offset"),
     ("produce", "--max-block-ms"), ("produce", "--batch-size"), ("produce", "--partition"),
     ("produce", "--request-timeout-ms"), ("connectors", "--timeout"), ("connectors status", "--timeout"),
@@ -87,6 +88,12 @@ def base_args(path: tuple[str, ...], name: str | None, tmp: Path) -> list[str]:
         elif leaf[:1] == ("config",):
             args += {"get": ["t"], "set": ["t", "a=b"], "delete": ["t", "a"]}[leaf[1]]
         return args
+    if head == "groups":
+        args = ["groups", *leaf, "--bootstrap-server", UNREACHABLE_BOOTSTRAP]
+        args += ["--timeout", SHORT] if name != "timeout" else []
+        if not leaf:  # Apache's flag form
+            return args + ["--list"]
+        return args + ({("delete-offsets",): ["g", "--topic", "t"], ("list",): []}.get(leaf, ["g"]))
     if head == "consume":
         return ["consume", "--bootstrap-server", UNREACHABLE_BOOTSTRAP, "--topic", "t",
                 "-X", "default.api.timeout.ms=100"]
