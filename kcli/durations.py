@@ -50,7 +50,7 @@ def parse_duration(text: str | float | int, option: str = "--timeout", positive:
     return seconds
 
 
-class Duration(click.ParamType):
+class Duration(click.ParamType[float]):
     """A click type for durations, converted to seconds (bad values are click usage errors, exit 2)."""
 
     name = "DURATION"

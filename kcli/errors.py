@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing into every command's first module
+if TYPE_CHECKING:
+    from typing import Protocol, TypeGuard
+
+    class _KafkaErrorLike(Protocol):  # what kafka_reason reads of a confluent_kafka KafkaError
+        def str(self) -> str: ...
+        def code(self) -> int: ...
+
 EXIT_OK = 0
 EXIT_FAILED = 1  # the operation failed on the Kafka or REST side
 EXIT_USAGE = 2  # usage or input error before anything was done
@@ -34,7 +42,7 @@ class KafkaOperationError(KcliError):
     """Kafka answered with an error, or could not be reached (exit 1)."""
 
 
-def _is_kafka_error(obj: object) -> bool:
+def _is_kafka_error(obj: object) -> TypeGuard[_KafkaErrorLike]:
     return callable(getattr(obj, "str", None)) and callable(getattr(obj, "code", None))
 
 
@@ -42,7 +50,7 @@ def kafka_reason(exc: object) -> str:
     """The words of a confluent-kafka error: a KafkaException's KafkaError (or a bare KafkaError) as its `.str()`
     ("Broker transport failure"), never its repr (`KafkaError{code=_TRANSPORT,val=-195,…}`); anything else as str()."""
     if _is_kafka_error(exc):
-        return str(exc.str())  # type: ignore[attr-defined]
+        return str(exc.str())
     args = getattr(exc, "args", None) or ()
     if args and _is_kafka_error(args[0]):
         return str(args[0].str())

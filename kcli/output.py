@@ -5,15 +5,21 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterable, Sequence
-from typing import IO, Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 FORMATS = ("text", "json", "yaml", "table")
 
 
-def output_option(choices: tuple[str, ...] = ("text", "json", "yaml"), default: str | None = None):
+def output_option(choices: tuple[str, ...] = ("text", "json", "yaml"),
+                  default: str | None = None) -> Callable[[_F], _F]:
     """`-o/--output` for a listing; None as default means: table on a TTY when offered, else text."""
     return click.option("-o", "--output", "output", type=click.Choice(choices), default=default,
                         help=f"Output format: {', '.join(choices)}.")
@@ -64,14 +70,14 @@ def emit_structured(data: Any, fmt: str) -> bool:
     return True
 
 
-def stderr_console():
+def stderr_console() -> Console:
     """A rich console on stderr (progress, notices) honouring NO_COLOR."""
     from rich.console import Console
 
     return Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")))
 
 
-def stdout_console():
+def stdout_console() -> Console:
     """A rich console on stdout honouring NO_COLOR; a closed pipe ends kcli quietly (exit 0).
 
     rich's own reaction to a closed stdout is `SystemExit(1)`; re-raising BrokenPipeError lets

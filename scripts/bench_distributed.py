@@ -28,10 +28,12 @@ import argparse
 import os
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -140,6 +142,21 @@ def _started(cluster: Cluster, kind: str, tmp: Path, prefix: str, topic: str) ->
     return workers
 
 
+def _end_a_follower(cluster: Cluster, end: Callable[[subprocess.Popen[bytes]], None]) -> float:
+    """Seconds until the work of a follower that owns some, ended by `end` at mid-heartbeat, is RUNNING elsewhere.
+
+    A follower: a leader's successor knows nothing of the previous round."""
+    placement = _placement(cluster)
+    leader = cluster.leader()
+    victim = next(w for w in cluster.live() if w is not leader and _owned(placement, w))
+    items = _owned(placement, victim)
+    _at_mid_heartbeat(cluster, victim)
+    end(victim.proc)
+    seconds = _moved(cluster, items, victim)
+    victim.stop()
+    return seconds
+
+
 def run_main(kind: str, tmp: Path, bootstrap: str, data: list[Path], lines: int) -> dict[str, float]:
     out: dict[str, float] = {}
     topic = _topic(bootstrap)
@@ -161,36 +178,15 @@ def run_main(kind: str, tmp: Path, bootstrap: str, data: list[Path], lines: int)
             time.sleep(0.05)
         out["join: REST up -> has work (s)"] = time.monotonic() - start
 
-        placement = _placement(cluster)
-        leader = cluster.leader()  # a leader's successor knows nothing of the previous round: measure a follower
-        leaver = next(w for w in cluster.live() if w is not leader and _owned(placement, w))
-        items = _owned(placement, leaver)
-        _at_mid_heartbeat(cluster, leaver)
-        leaver.proc.send_signal(15)
-        out["leave: SIGTERM -> its work RUNNING elsewhere (s)"] = _moved(cluster, items, leaver)
-        leaver.stop()
-
-        placement = _placement(cluster)
-        leader = cluster.leader()
-        victim = next(w for w in cluster.live() if w is not leader and _owned(placement, w))
-        items = _owned(placement, victim)
-        _at_mid_heartbeat(cluster, victim)
-        victim.proc.kill()
-        out["kill -9 -> its work RUNNING elsewhere, delay 5000 (s)"] = _moved(cluster, items, victim)
-        victim.stop()
+        out["leave: SIGTERM -> its work RUNNING elsewhere (s)"] = _end_a_follower(cluster, lambda p: p.send_signal(15))
+        out["kill -9 -> its work RUNNING elsewhere, delay 5000 (s)"] = _end_a_follower(cluster, lambda p: p.kill())
     finally:
         cluster.stop()
 
     cluster = _cluster(kind, tmp, bootstrap, {**SETTINGS, "scheduled.rebalance.max.delay.ms": "0"})
     try:
         _started(cluster, kind, tmp, f"{kind}-{topic}-0", topic)
-        placement = _placement(cluster)
-        leader = cluster.leader()
-        victim = next(w for w in cluster.live() if w is not leader and _owned(placement, w))
-        items = _owned(placement, victim)
-        _at_mid_heartbeat(cluster, victim)
-        victim.proc.kill()
-        out["kill -9 -> its work RUNNING elsewhere, delay 0 (s)"] = _moved(cluster, items, victim)
+        out["kill -9 -> its work RUNNING elsewhere, delay 0 (s)"] = _end_a_follower(cluster, lambda p: p.kill())
     finally:
         cluster.stop()
     return out

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from kcli.cli.types import JavaInt
-from kcli.clients import client_options
+from kcli.clients import ClientOptions, client_options
 from kcli.errors import UsageError
 from kcli.output import output_option
 
@@ -125,7 +125,7 @@ def _action_flags(fn: Callable[..., Any]) -> Callable[..., Any]:
 @_apply(_all_options())
 @client_options(property_flag=None, property_help="Admin client setting k=v (repeatable).")
 @click.pass_context
-def command(ctx: click.Context, client: Any, **params: Any) -> None:
+def command(ctx: click.Context, /, client: ClientOptions, **params: Any) -> None:
     from kcli.topics.actions import TopicArgs, run
 
     actions = [a for a in ("create", "list", "describe", "alter", "delete") if params.pop(f"do_{a}")]
@@ -140,7 +140,7 @@ def command(ctx: click.Context, client: Any, **params: Any) -> None:
     run(actions[0], args, client)
 
 
-def _merged_client(ctx: click.Context, client: Any) -> Any:
+def _merged_client(ctx: click.Context, client: ClientOptions) -> ClientOptions:
     parent = (ctx.obj or {}).get("topics_client")
     if parent is None:
         return client
@@ -156,7 +156,7 @@ def _subcommand(action: str, arg_help: str, short: str) -> click.Command:
     @_apply(PER_ACTION[action] + COMMON)
     @client_options(property_flag=None, property_help="Admin client setting k=v (repeatable).")
     @click.pass_context
-    def sub(ctx: click.Context, client: Any, names: tuple[str, ...], **params: Any) -> None:
+    def sub(ctx: click.Context, /, client: ClientOptions, names: tuple[str, ...], **params: Any) -> None:
         from kcli.topics.actions import TopicArgs, run
 
         args = TopicArgs.from_params({**params, "names": names})
@@ -193,7 +193,7 @@ def _config_common(fn: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--all", "show_all", is_flag=True, help="Every config entry, defaults included.")
 @_config_common
 @click.pass_context
-def config_get(ctx: click.Context, client: Any, topic: str, show_all: bool, output: str | None,
+def config_get(ctx: click.Context, client: ClientOptions, topic: str, show_all: bool, output: str | None,
                timeout: str | None) -> None:
     """Show a topic's config overrides (kafka-configs --describe --entity-type topics)."""
     from kcli.topics.actions import config_get as run_get
@@ -206,7 +206,7 @@ def config_get(ctx: click.Context, client: Any, topic: str, show_all: bool, outp
 @click.argument("assignments", nargs=-1, required=True, metavar="K=V…")
 @_config_common
 @click.pass_context
-def config_set(ctx: click.Context, client: Any, topic: str, assignments: tuple[str, ...], output: str | None,
+def config_set(ctx: click.Context, client: ClientOptions, topic: str, assignments: tuple[str, ...], output: str | None,
                timeout: str | None) -> None:
     """Set config overrides with an incremental alter (kafka-configs --alter --add-config)."""
     from kcli.config import parse_assignments
@@ -221,7 +221,7 @@ def config_set(ctx: click.Context, client: Any, topic: str, assignments: tuple[s
 @click.argument("keys", nargs=-1, required=True, metavar="KEY…")
 @_config_common
 @click.pass_context
-def config_delete(ctx: click.Context, client: Any, topic: str, keys: tuple[str, ...], output: str | None,
+def config_delete(ctx: click.Context, client: ClientOptions, topic: str, keys: tuple[str, ...], output: str | None,
                   timeout: str | None) -> None:
     """Remove config overrides, back to the broker default (kafka-configs --alter --delete-config)."""
     from kcli.topics.actions import config_alter

@@ -10,7 +10,7 @@ INT_MIN = -(2**31)
 INT_MAX = 2**31 - 1  # Java's Integer.MAX_VALUE: Apache rejects more ("Cannot parse argument"), librdkafka overflows
 
 
-class JavaInt(click.ParamType):
+class JavaInt(click.ParamType[int]):
     """An integer option or argument in [minimum, maximum] (by default Java's int range); a usage error (exit 2)
     otherwise, never a number that overflows in librdkafka."""
 

@@ -5,12 +5,18 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kcli.clients.translate import RENAMED, producer_partitioner, to_librdkafka
 from kcli.errors import ConfigError
 from kcli.logs import debug_enabled, logging_configured
+
+if TYPE_CHECKING:
+    from confluent_kafka import Consumer, Producer
+    from confluent_kafka.admin import AdminClient
+
+_Client = TypeVar("_Client")
 
 _NO_SUCH_KEY = re.compile(r'No such configuration property: "([^"]+)"')
 _BAD_VALUE = re.compile(r'(?:Invalid value|Expected) .*?for configuration property "([^"]+)"')
@@ -33,14 +39,16 @@ def _where(error: ConfigError, config: Mapping[str, str]) -> ConfigError:
     return ConfigError(error.message[:m.start()] + f"(key '{key}' in {origin})")
 
 
-def _construct(cls: Any, config: Mapping[str, str], kwargs: dict[str, Any], producer: bool = False) -> Any:
+def _construct(cls: Callable[[dict[str, Any]], _Client], config: Mapping[str, str], kwargs: dict[str, Any],
+               producer: bool = False) -> _Client:
     try:
         return _build(cls, config, kwargs, producer)
     except ConfigError as exc:
         raise _where(exc, config) from None
 
 
-def _build(cls: Any, config: Mapping[str, str], kwargs: dict[str, Any], producer: bool) -> Any:
+def _build(cls: Callable[[dict[str, Any]], _Client], config: Mapping[str, str], kwargs: dict[str, Any],
+           producer: bool) -> _Client:
     from confluent_kafka import KafkaException
 
     conf: dict[str, Any] = dict(to_librdkafka(config))
@@ -77,20 +85,20 @@ def _librdkafka_logging() -> dict[str, Any]:
     return {"log_level": 0}
 
 
-def make_admin(config: Mapping[str, str], **kwargs: Any) -> Any:
+def make_admin(config: Mapping[str, str], **kwargs: Any) -> AdminClient:
     from confluent_kafka.admin import AdminClient
 
     return _construct(AdminClient, config, kwargs)
 
 
-def make_producer(config: Mapping[str, str], **kwargs: Any) -> Any:
+def make_producer(config: Mapping[str, str], **kwargs: Any) -> Producer:
     """A Producer; unless `partitioner` is set (config or kwargs), keyed records are partitioned as Java does."""
     from confluent_kafka import Producer
 
     return _construct(Producer, config, kwargs, producer=True)
 
 
-def make_consumer(config: Mapping[str, str], **kwargs: Any) -> Any:
+def make_consumer(config: Mapping[str, str], **kwargs: Any) -> Consumer:
     from confluent_kafka import Consumer
 
     return _construct(Consumer, config, kwargs)

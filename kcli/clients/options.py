@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +12,7 @@ import click
 DEFAULT_BOOTSTRAP = "localhost:9092"
 
 
-class ClientConfig(dict):  # type: ignore[type-arg]
+class ClientConfig(dict[str, str]):
     """The merged Java-style client settings, remembering where each key was given (`origins`).
 
     A plain dict to every caller; kcli.clients uses `origins` to say in which file a bad key is.
@@ -29,7 +29,7 @@ class ClientOptions:
     command_config: Sequence[str] = ()
     properties: Sequence[str] = field(default_factory=tuple)
 
-    def config(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+    def config(self, extra: Mapping[str, str | None] | None = None) -> dict[str, str]:
         """Defaults < --command-config files < -X k=v < --bootstrap-server (and extra options)."""
         from kcli.config import load_config  # lazy: keeps `--help` of every Kafka command fast
 

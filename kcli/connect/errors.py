@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kcli.connect.herder.base import JSON
 
 
 class ConnectError(Exception):
@@ -16,7 +19,7 @@ class ConnectError(Exception):
         if status is not None:
             self.status = status
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSON:
         return {"error_code": self.status, "message": self.message}
 
 

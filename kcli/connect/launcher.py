@@ -11,10 +11,21 @@ import gc
 import logging
 import signal
 import threading
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kcli.config import load_connector_file
 from kcli.errors import KcliError
+
+if TYPE_CHECKING:
+    from types import FrameType
+
+    from kcli.connect.herder.base import Herder
+    from kcli.connect.herder.distributed.herder import DistributedHerder
+    from kcli.connect.herder.distributed.member import KafkaGroupMember
+    from kcli.connect.herder.standalone import StandaloneHerder
+    from kcli.connect.rest import RestServer
+    from kcli.connect.storage.kafka_log import LogFactory, TopicSpec
+    from kcli.connect.worker_config import DistributedConfig, WorkerConfig
 
 log = logging.getLogger("kcli.connect.cli.Connect")
 
@@ -36,7 +47,7 @@ class _Signals:
         self.stop = threading.Event()
 
     def __enter__(self) -> _Signals:
-        def on_signal(signum: int, frame: Any) -> None:
+        def on_signal(signum: int, frame: FrameType | None) -> None:
             log.info("Kafka Connect stopping (signal %s)", signal.Signals(signum).name)
             self.stop.set()
 
@@ -44,11 +55,11 @@ class _Signals:
         signal.signal(signal.SIGINT, on_signal)
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def _start_rest(props: dict[str, str]) -> Any:
+def _start_rest(props: dict[str, str]) -> RestServer:
     from kcli.connect.rest import RestServer
 
     server = RestServer(None, listeners=props.get("listeners", ""), worker_config=props)
@@ -56,7 +67,7 @@ def _start_rest(props: dict[str, str]) -> Any:
     return server
 
 
-def _worker_config(worker_file: str, mode: str) -> Any:
+def _worker_config(worker_file: str, mode: str) -> WorkerConfig:
     from kcli.config import load_config
     from kcli.connect.worker_config import WorkerConfig
 
@@ -95,8 +106,8 @@ def run_standalone(worker_file: str, connector_files: tuple[str, ...], log_level
 
     from kcli.connect.herder.standalone import StandaloneHerder
 
-    rest: Any = None
-    herder: Any = None
+    rest: RestServer | None = None
+    herder: StandaloneHerder | None = None
     with _Signals() as signals:
         try:
             try:
@@ -125,7 +136,7 @@ def run_standalone(worker_file: str, connector_files: tuple[str, ...], log_level
             log.info("Kafka Connect stopped")
 
 
-def _create_from_file(herder: Any, path: str, cfg: dict[str, str], state: str | None) -> None:
+def _create_from_file(herder: Herder, path: str, cfg: dict[str, str], state: str | None) -> None:
     from kcli.connect.errors import ConnectError
 
     name = cfg["name"]
@@ -156,8 +167,8 @@ def run_distributed(worker_file: str, log_level: str | None) -> int:
     except KcliError as exc:
         log.error("Stopping due to error: %s", exc.message)
         raise KcliError(exc.message, exit_code=EXIT_STARTUP) from None
-    rest: Any = None
-    herder: Any = None
+    rest: RestServer | None = None
+    herder: DistributedHerder | None = None
     with _Signals() as signals:
         try:
             try:
@@ -192,7 +203,8 @@ def run_distributed(worker_file: str, log_level: str | None) -> int:
             log.info("Kafka Connect stopped")
 
 
-def build_distributed_herder(config: Any, dist: Any, worker_id: str, rest_url: str) -> Any:
+def build_distributed_herder(config: WorkerConfig, dist: DistributedConfig, worker_id: str,
+                             rest_url: str) -> DistributedHerder:
     """The stores on their internal topics, the group member and the herder (nothing started yet)."""
     from kcli.connect.herder.distributed.herder import DistributedHerder
     from kcli.connect.herder.distributed.member import KafkaGroupMember
@@ -209,7 +221,7 @@ def build_distributed_herder(config: Any, dist: Any, worker_id: str, rest_url: s
     admin_cfg, _, _ = internal_client_configs(config, f"{base}shared-admin")
     admin = new_admin(admin_cfg)
 
-    def log_factory(topic: str, suffix: str, spec: TopicSpec) -> Any:
+    def log_factory(topic: str, suffix: str, spec: TopicSpec) -> LogFactory:
         _, producer, consumer = internal_client_configs(config, f"{base}{suffix}")
         return lambda on_record: KafkaLog(topic, producer, consumer, admin, on_record, spec)
 
@@ -225,7 +237,7 @@ def build_distributed_herder(config: Any, dist: Any, worker_id: str, rest_url: s
         "source connector offsets", topic_settings(props, "offset.storage."))),
         write_timeout_s=config.offset_flush_timeout_ms / 1000)
 
-    def member(herder: Any) -> Any:
+    def member(herder: DistributedHerder) -> KafkaGroupMember:
         return KafkaGroupMember(config, dist, rest_url, configs.snapshot, herder)
 
     return DistributedHerder(config, dist, worker_id, Plugins(config.plugin_path), configs, statuses, offsets,

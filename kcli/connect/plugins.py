@@ -89,7 +89,7 @@ def aliases_of(full_name: str, kind: str) -> list[str]:
     return out
 
 
-def kinds_of(cls: Any) -> list[str]:
+def kinds_of(cls: object) -> list[str]:
     """The plugin types a class is (a converter is often a header converter too)."""
     if not inspect.isclass(cls):
         return []
@@ -103,7 +103,7 @@ def kinds_of(cls: Any) -> list[str]:
             if base in names]
 
 
-def kind_of(cls: Any) -> str | None:
+def kind_of(cls: object) -> str | None:
     """The main plugin type of a class, or None when it is no plugin."""
     kinds = kinds_of(cls)
     return kinds[0] if kinds else None
@@ -246,7 +246,7 @@ class Plugins:
                               f"available connectors are: {available}")
 
     @staticmethod
-    def connector_type(cls: Any) -> str:
+    def connector_type(cls: object) -> str:
         return {"source": "source", "sink": "sink"}.get(kind_of(cls) or "", "unknown")
 
     def new_converter(self, name: str, header: bool = False) -> Any:

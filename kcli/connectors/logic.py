@@ -77,7 +77,7 @@ def load_config_source(path: Path | str) -> tuple[dict[str, str], str | None]:
     return load_connector_file(path)
 
 
-def load_offsets(file: str | None, offsets: str | None) -> Any:
+def load_offsets(file: str | None, offsets: str | None) -> dict[str, Any]:
     """The body of `offsets alter`: KIP-875's {"offsets": [...]} (a bare list is wrapped) from a file, `-` (stdin)
     or the --offsets text."""
     if bool(file) == bool(offsets):
@@ -220,10 +220,11 @@ def load_connector(path: Path | str, name: str | None = None) -> tuple[str, dict
     return chosen, config, initial_state
 
 
-def diff_configs(current: Mapping[str, str] | None, desired: Mapping[str, str]) -> list[tuple[str, str, Any, Any]]:
+def diff_configs(current: Mapping[str, str] | None,
+                 desired: Mapping[str, str]) -> list[tuple[str, str, str | None, str | None]]:
     """(op, key, old, new) for every key that differs; op is '+', '-' or '~'."""
     current = current or {}
-    out: list[tuple[str, str, Any, Any]] = []
+    out: list[tuple[str, str, str | None, str | None]] = []
     for key in sorted(set(current) | set(desired)):
         old, new = current.get(key), desired.get(key)
         if old == new:

@@ -13,7 +13,7 @@ from typing import Any
 from kcli import output
 from kcli.output import default_format, echo, emit_structured, stdout_console
 
-Rows = tuple[Sequence[str], list[Sequence[Any]]]
+Rows = tuple[Sequence[str], Sequence[Sequence[Any]]]
 
 
 def fmt_of(output: str | None) -> str:
@@ -105,7 +105,7 @@ def list_rows(data: Any) -> Rows:
             row += [(info.get("config") or {}).get("connector.class", ""), len(info.get("tasks") or [])]
         rows.append(row)
     headers = ["NAME", "TYPE"]
-    sample = next(iter(data.values()), {}) or {}
+    sample: Mapping[str, Any] = next(iter(data.values()), {}) or {}
     if "status" in sample:
         headers += ["STATE", "TASKS"]
     if "info" in sample:

@@ -18,7 +18,8 @@ class DeserializationError(Exception):
     """The bytes of one record cannot be read by the chosen deserializer."""
 
 
-def _sized(name: str, size: int, fmt: str, render: Callable[[object], str]) -> Deserializer:
+def _sized(name: str, size: int, fmt: str, render: Callable[[float], str]) -> Deserializer:
+    """`render` gets the unpacked int or float (an int is a float to the type checker)."""
     unpack = struct.Struct(fmt).unpack
 
     def read(data: bytes) -> bytes:
@@ -57,8 +58,8 @@ DESERIALIZERS: dict[str, Deserializer] = {
     "IntegerDeserializer": _sized("IntegerDeserializer", 4, ">i", str),
     "LongDeserializer": _sized("LongDeserializer", 8, ">q", str),
     "ShortDeserializer": _sized("ShortDeserializer", 2, ">h", str),
-    "FloatDeserializer": _sized("FloatDeserializer", 4, ">f", lambda v: java_float_str(v, single=True)),  # type: ignore[arg-type]
-    "DoubleDeserializer": _sized("DoubleDeserializer", 8, ">d", java_float_str),  # type: ignore[arg-type]
+    "FloatDeserializer": _sized("FloatDeserializer", 4, ">f", lambda v: java_float_str(v, single=True)),
+    "DoubleDeserializer": _sized("DoubleDeserializer", 8, ">d", java_float_str),
     "UUIDDeserializer": _uuid,
 }
 

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeAlias, TypeGuard, cast
 
 from kcli.console import envelope
 from kcli.console.deserializers import DeserializationError, Deserializer, deserializer_for
 from kcli.errors import UsageError
+
+if TYPE_CHECKING:
+    from kcli.clients.records import KafkaRecord
 
 DEFAULT_FORMATTERS = frozenset({
     "DefaultMessageFormatter", "org.apache.kafka.tools.consumer.DefaultMessageFormatter",
@@ -23,10 +26,11 @@ NOOP_FORMATTERS = frozenset({
 TS_NAMES = {1: b"CreateTime:", 2: b"LogAppendTime:"}
 
 
-def _message_value() -> Callable[[Any], bytes | None]:
+def _message_value() -> Callable[[KafkaRecord], bytes | None]:
     from confluent_kafka import Message
 
-    return Message.value  # an unbound C method: map() over it avoids a Python-level loop
+    # an unbound C method: map() over it avoids a Python-level loop
+    return cast("Callable[[KafkaRecord], bytes | None]", Message.value)
 
 
 _VALUE = _message_value()
@@ -41,16 +45,16 @@ class FormatFailure(Exception):
         self.printed = printed
 
 
-ErrorHook = Callable[[Any, Exception], None]
+ErrorHook: TypeAlias = "Callable[[KafkaRecord, Exception], None]"
 
 
 class Formatter(Protocol):
-    def format_batch(self, msgs: Sequence[Any]) -> tuple[bytes, int]:
+    def format_batch(self, msgs: Sequence[KafkaRecord]) -> tuple[bytes, int]:
         """Return (bytes to write, number of records printed)."""
         ...
 
 
-def _describe(msg: Any, exc: Exception) -> str:
+def _describe(msg: KafkaRecord, exc: Exception) -> str:
     return f"{exc} (topic {msg.topic()}, partition {msg.partition()}, offset {msg.offset()})"
 
 
@@ -59,10 +63,10 @@ class _PerRecord:
 
     on_error: ErrorHook | None = None
 
-    def render(self, msg: Any) -> bytes:
+    def render(self, msg: KafkaRecord) -> bytes:
         raise NotImplementedError
 
-    def format_batch(self, msgs: Sequence[Any]) -> tuple[bytes, int]:
+    def format_batch(self, msgs: Sequence[KafkaRecord]) -> tuple[bytes, int]:
         render = self.render
         try:
             return b"".join([render(m) for m in msgs]), len(msgs)
@@ -77,6 +81,10 @@ class _PerRecord:
                     raise FormatFailure(_describe(msg, exc), b"".join(parts), len(parts)) from None
                 self.on_error(msg, exc)
         return b"".join(parts), len(parts)
+
+
+def _all_bytes(values: list[bytes | None]) -> TypeGuard[list[bytes]]:
+    return None not in values
 
 
 def _flag(props: Mapping[str, str], key: str, default: bool) -> bool:
@@ -111,17 +119,16 @@ class DefaultFormatter(_PerRecord):
         data = self.null if data is None else data
         return deser(data) if deser else data
 
-    def format_batch(self, msgs: Sequence[Any]) -> tuple[bytes, int]:
+    def format_batch(self, msgs: Sequence[KafkaRecord]) -> tuple[bytes, int]:
         if self.plain_value and msgs:  # the hot path: values only, one join per batch
             null = self.null
             values = list(map(_VALUE, msgs))
-            if None in values:
-                values = [null if v is None else v for v in values]
+            lines = values if _all_bytes(values) else [null if v is None else v for v in values]
             end = self.end
-            return end.join(values) + end, len(values)
+            return end.join(lines) + end, len(lines)
         return super().format_batch(msgs)
 
-    def render(self, msg: Any) -> bytes:
+    def render(self, msg: KafkaRecord) -> bytes:
         cols: list[bytes] = []
         if self.print_ts:
             ts_type, ts = msg.timestamp()
@@ -151,7 +158,7 @@ class DefaultFormatter(_PerRecord):
 class NoOpFormatter:
     """Apache's NoOpMessageFormatter: prints nothing (counts records)."""
 
-    def format_batch(self, msgs: Sequence[Any]) -> tuple[bytes, int]:
+    def format_batch(self, msgs: Sequence[KafkaRecord]) -> tuple[bytes, int]:
         return b"", len(msgs)
 
 
@@ -162,7 +169,7 @@ class JsonFormatter(_PerRecord):
         self.end = end
         self.on_error = on_error
 
-    def render(self, msg: Any) -> bytes:
+    def render(self, msg: KafkaRecord) -> bytes:
         ts_type, ts = msg.timestamp()
         return envelope.encode(msg.topic(), msg.partition(), msg.offset(), ts_type, ts, msg.key(), msg.value(),
                                msg.headers()).encode("utf-8") + self.end
@@ -176,11 +183,11 @@ def _kcat_len(data: bytes | None) -> bytes:
     return b"-1" if data is None else str(len(data)).encode()
 
 
-def _kcat_headers(msg: Any) -> bytes:
+def _kcat_headers(msg: KafkaRecord) -> bytes:
     return b",".join(k.encode() + b"=" + (v if v is not None else b"") for k, v in msg.headers() or ())
 
 
-_FIELDS: dict[bytes, Callable[[Any], bytes]] = {
+_FIELDS: dict[bytes, Callable[[KafkaRecord], bytes]] = {
     b"%t": lambda m: m.topic().encode(),
     b"%p": lambda m: str(m.partition()).encode(),
     b"%o": lambda m: str(m.offset()).encode(),
@@ -198,7 +205,7 @@ class KcatFormatter(_PerRecord):
 
     def __init__(self, fmt: str, on_error: ErrorHook | None = None) -> None:
         self.on_error = on_error
-        pieces: list[bytes | Callable[[Any], bytes]] = []
+        pieces: list[bytes | Callable[[KafkaRecord], bytes]] = []
         for token in _TOKEN.findall(fmt.encode("utf-8")):
             if token in _FIELDS:
                 pieces.append(_FIELDS[token])
@@ -210,7 +217,7 @@ class KcatFormatter(_PerRecord):
                 pieces.append(_ESCAPES.get(token, token))
         self.pieces = pieces
 
-    def render(self, msg: Any) -> bytes:
+    def render(self, msg: KafkaRecord) -> bytes:
         return b"".join([p if isinstance(p, bytes) else p(msg) for p in self.pieces])
 
 

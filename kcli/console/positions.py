@@ -7,9 +7,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kcli.errors import KafkaOperationError, UsageError, kafka_reason
+
+if TYPE_CHECKING:
+    from confluent_kafka import Consumer, TopicPartition
 
 OFFSET_BEGINNING = -2
 OFFSET_END = -1
@@ -27,19 +30,19 @@ class StartSpec:
     value: int = 0
 
 
-def parse_timestamp(text: str) -> int:
-    """Epoch milliseconds, or ISO-8601 (a time without a zone is UTC)."""
+def parse_timestamp(text: str, option: str = "--offset") -> int:
+    """Epoch milliseconds, or ISO-8601 (a time without a zone is UTC); errors name `option`."""
     text = text.strip()
     if re.fullmatch(r"\d+", text):
-        return _long(int(text), f"--offset @{text}")
+        return _long(int(text), f"{option} @{text}")
     try:
         moment = datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
     except ValueError:
-        raise UsageError(f"--offset @{text}: expected epoch milliseconds or an ISO-8601 time "
+        raise UsageError(f"{option} @{text}: expected epoch milliseconds or an ISO-8601 time "
                          "such as 2026-11-23T19:00:00Z") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return _long(int(moment.timestamp() * 1000), f"--offset @{text}")
+    return _long(int(moment.timestamp() * 1000), f"{option} @{text}")
 
 
 def _long(value: int, what: str) -> int:
@@ -66,7 +69,7 @@ def parse_offset(text: str) -> StartSpec:
                      "partition) or @TIMESTAMP")
 
 
-def topic_partitions(consumer: Any, topic: str, timeout: float = 10.0, bootstrap: str = "",
+def topic_partitions(consumer: Consumer, topic: str, timeout: float = 10.0, bootstrap: str = "",
                      stopped: Callable[[], bool] | None = None) -> list[int]:
     """The partition ids of a topic, or KafkaOperationError when it does not exist or the broker is unreachable.
 
@@ -90,7 +93,8 @@ def topic_partitions(consumer: Any, topic: str, timeout: float = 10.0, bootstrap
         time.sleep(0.1)
 
 
-def resolve(consumer: Any, topic: str, partitions: list[int], spec: StartSpec, timeout: float = 10.0) -> list[Any]:
+def resolve(consumer: Consumer, topic: str, partitions: list[int], spec: StartSpec,
+            timeout: float = 10.0) -> list[TopicPartition]:
     """TopicPartitions with their start offsets for an assign()."""
     from confluent_kafka import KafkaException, TopicPartition
 

@@ -8,11 +8,14 @@ import contextlib
 import signal
 import sys
 from dataclasses import dataclass, fields
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from kcli.clients import ClientOptions
 from kcli.errors import KafkaOperationError, UsageError
 from kcli.output import echo
+
+if TYPE_CHECKING:
+    from kcli.console.reader import LineReader
 
 LINE_READERS = frozenset({"LineMessageReader", "org.apache.kafka.tools.LineMessageReader",
                           "kafka.tools.LineMessageReader"})
@@ -60,7 +63,7 @@ class _Interruptible:
         self.stopped = False
         self.interrupts = 0
 
-    def handle(self, *_: Any) -> None:
+    def handle(self, *_: object) -> None:
         """First Ctrl-C: stop reading, send and flush what was read. Second: give up waiting (exit 130)."""
         self.stopped = True
         self.interrupts += 1
@@ -124,7 +127,7 @@ def run(a: ProduceArgs, client: ClientOptions) -> None:
     _produce(cfg, reader, a, max_block)
 
 
-def _produce(cfg: dict[str, str], reader: Any, a: ProduceArgs, max_block: float) -> None:
+def _produce(cfg: dict[str, str], reader: LineReader, a: ProduceArgs, max_block: float) -> None:
     from kcli.clients import make_producer
     from kcli.console.produce_loop import RateLine, Sender, pump
     from kcli.console.reach import await_metadata
@@ -147,7 +150,7 @@ def _produce(cfg: dict[str, str], reader: Any, a: ProduceArgs, max_block: float)
         signal.signal(signal.SIGTERM, source.handle)
         progress = RateLine() if a.progress and is_tty(sys.stderr) else None
         try:
-            tally = pump(line_batches(source), sender, reader,  # type: ignore[arg-type]
+            tally = pump(line_batches(source), sender, reader,
                          a.input_format == "json", reader.ignore_error, progress)
             sender.flush()
         finally:

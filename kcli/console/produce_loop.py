@@ -6,13 +6,16 @@ import gc
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from confluent_kafka import KafkaException
 
 from kcli.console import envelope
 from kcli.console.reader import LineError, LineReader
 from kcli.errors import kafka_reason
+
+if TYPE_CHECKING:
+    from confluent_kafka import KafkaError, Message, Producer
 
 FLUSH_STEP = 0.5  # seconds per flush() call, so Ctrl-C is seen while waiting for acks
 REPORT_LIMIT = 20  # failed deliveries reported one by one; the rest are counted in the closing error
@@ -30,18 +33,18 @@ class Tally:
 class Sender:
     """Produce records to one topic; failed deliveries are counted and reported through `report`."""
 
-    def __init__(self, producer: Any, topic: str, partition: int | None, sync: bool,
+    def __init__(self, producer: Producer, topic: str, partition: int | None, sync: bool,
                  report: Callable[[str], None]) -> None:
         self.producer, self.topic, self.partition, self.sync = producer, topic, partition, sync
         self.report = report
         self.tally = Tally()
 
-    def on_delivery(self, err: Any, msg: Any) -> None:
+    def on_delivery(self, err: KafkaError | None, msg: Message) -> None:
         """Delivery callback; librdkafka is configured to call it for failures only."""
         if err is not None:
             self._failed(msg.topic(), msg.partition(), msg.value(), err.str())
 
-    def _failed(self, topic: str, partition: int | None, value: bytes | None, reason: str) -> None:
+    def _failed(self, topic: str | None, partition: int | None, value: bytes | None, reason: str) -> None:
         self.tally.failed += 1
         if self.tally.failed > REPORT_LIMIT:
             if self.tally.failed == REPORT_LIMIT + 1:

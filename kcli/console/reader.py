@@ -5,12 +5,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from kcli.errors import UsageError
 
 Headers = list[tuple[str, bytes | None]]
 CHUNK = 1 << 20
+
+
+class Read1(Protocol):
+    """A byte stream that returns what one read gives (kcli.console.produce's interruptible stdin)."""
+
+    def read1(self, size: int, /) -> bytes: ...
 
 
 class LineError(ValueError):
@@ -134,7 +140,7 @@ class LineReader:
         return out
 
 
-def line_batches(stream: BinaryIO) -> Iterator[list[bytes]]:
+def line_batches(stream: BinaryIO | Read1) -> Iterator[list[bytes]]:
     """Lines of a byte stream in batches, without their terminators (\\n, \\r\\n or \\r, like Java's readLine).
 
     Each batch is what one read returned, so an interactive writer sees its lines sent at once.

@@ -21,7 +21,7 @@ class Renamed:
     old_param: str
 
 
-def _given(value: Any) -> bool:
+def _given(value: object) -> bool:
     return value not in (None, (), [], False)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kcli import durations
 from kcli.errors import KafkaOperationError, UsageError
@@ -22,6 +22,10 @@ from kcli.topics.spec import (
     parse_topic_specs,
     select_topics,
 )
+
+if TYPE_CHECKING:
+    from kcli.clients import ClientOptions
+    from kcli.topics.service import PartitionInfo, TopicInfo, TopicService
 
 ACTIONS = ("create", "list", "describe", "alter", "delete")
 DELETE_CONFIG_NOTICE = ("delete-config option is no longer supported and deprecated since version 4.0. "
@@ -130,7 +134,7 @@ def validate(action: str, a: TopicArgs) -> None:
         raise UsageError("--replica-assignment needs exactly one topic")
 
 
-def run(action: str, a: TopicArgs, client: Any) -> None:
+def run(action: str, a: TopicArgs, client: ClientOptions) -> None:
     """Validate, connect, and perform one action (create/list/describe/alter/delete)."""
     validate(action, a)
     timeout = parse_duration(a.timeout)
@@ -142,7 +146,7 @@ def run(action: str, a: TopicArgs, client: Any) -> None:
         {"list": _list, "describe": _describe, "alter": _alter, "delete": _delete}[action](svc, a)
 
 
-def _service(client: Any, timeout: float) -> Any:
+def _service(client: ClientOptions, timeout: float) -> TopicService:
     from kcli.logs import debug_enabled
     from kcli.topics.service import TopicService
 
@@ -150,7 +154,7 @@ def _service(client: Any, timeout: float) -> Any:
     return TopicService(client.config(), timeout=timeout, debug=debug)
 
 
-def _matching(svc: Any, a: TopicArgs, required: bool) -> list[str]:
+def _matching(svc: TopicService, a: TopicArgs, required: bool) -> list[str]:
     """Sorted topics matching any --topic/positional regex; each pattern must match when required."""
     all_names = svc.all_topic_names()
     if not a.patterns:
@@ -185,7 +189,7 @@ def _create_specs(a: TopicArgs) -> list[TopicSpec]:
     return specs
 
 
-def _create(svc: Any, a: TopicArgs, specs: list[TopicSpec]) -> None:
+def _create(svc: TopicService, a: TopicArgs, specs: list[TopicSpec]) -> None:
     text = a.fmt == "text"
     for spec in specs:
         if has_collision_chars(spec.name):
@@ -210,7 +214,7 @@ def _create(svc: Any, a: TopicArgs, specs: list[TopicSpec]) -> None:
 
 
 # -- list --------------------------------------------------------------------------------------
-def _list(svc: Any, a: TopicArgs) -> None:
+def _list(svc: TopicService, a: TopicArgs) -> None:
     names = _matching(svc, a, required=False)
     if a.fmt == "text":
         echo("\n".join(names))  # an empty listing is one empty line, as in Apache
@@ -221,7 +225,7 @@ def _list(svc: Any, a: TopicArgs) -> None:
 
 
 # -- describe ----------------------------------------------------------------------------------
-def _describe(svc: Any, a: TopicArgs) -> None:
+def _describe(svc: TopicService, a: TopicArgs) -> None:
     if a.topic_id:
         topics = [t for t in svc.describe(_matching(svc, TopicArgs(exclude_internal=a.exclude_internal), False))
                   if t.topic_id == a.topic_id]
@@ -239,7 +243,7 @@ def _describe(svc: Any, a: TopicArgs) -> None:
         emit_structured([render.topic_dict(t, parts) for t, show, parts in rows if show or parts], a.fmt)
 
 
-def _selection(a: TopicArgs, topic: Any, live: set[int]) -> tuple[bool, list[Any]]:
+def _selection(a: TopicArgs, topic: TopicInfo, live: set[int]) -> tuple[bool, list[PartitionInfo]]:
     """Apache's DescribeOptions: whether the topic line prints, and which partition lines do."""
     all_parts = not a.report_flags
     show_topic = all_parts and (not a.topics_with_overrides or bool(topic.overrides))
@@ -259,14 +263,14 @@ def _selection(a: TopicArgs, topic: Any, live: set[int]) -> tuple[bool, list[Any
 
 
 # -- alter / delete ----------------------------------------------------------------------------
-def _alter(svc: Any, a: TopicArgs) -> None:
+def _alter(svc: TopicService, a: TopicArgs) -> None:
     names = _matching(svc, a, required=not a.if_exists)
     assignment = parse_replica_assignment(a.replica_assignment) if a.replica_assignment else None
     svc.add_partitions(names, int(a.partitions or 0), assignment)
     _report_changes(a, [{"topic": n, "partitions": a.partitions} for n in names])
 
 
-def _delete(svc: Any, a: TopicArgs) -> None:
+def _delete(svc: TopicService, a: TopicArgs) -> None:
     names = _matching(svc, a, required=not a.if_exists)
     svc.delete(names)
     _report_changes(a, [{"topic": n, "deleted": True} for n in names])
@@ -282,7 +286,7 @@ def _report_changes(a: TopicArgs, data: list[dict[str, Any]]) -> None:
 
 
 # -- config get|set|delete ---------------------------------------------------------------------
-def config_get(client: Any, topic: str, show_all: bool, output: str | None, timeout: str | None) -> None:
+def config_get(client: ClientOptions, topic: str, show_all: bool, output: str | None, timeout: str | None) -> None:
     """kafka-configs --describe --entity-type topics: dynamic overrides (all entries with --all)."""
     svc = _service(client, parse_duration(timeout))
     items = [c for c in svc.topic_configs(topic) if show_all or c.source == "DYNAMIC_TOPIC_CONFIG"]
@@ -296,7 +300,7 @@ def config_get(client: Any, topic: str, show_all: bool, output: str | None, time
         emit_structured({"topic": topic, "configs": [render.config_dict(c) for c in items]}, fmt)
 
 
-def config_alter(client: Any, topic: str, set_items: dict[str, str], delete_keys: list[str],
+def config_alter(client: ClientOptions, topic: str, set_items: dict[str, str], delete_keys: list[str],
                  output: str | None, timeout: str | None) -> None:
     """kafka-configs --alter --add-config/--delete-config with an incremental alter."""
     if not set_items and not delete_keys:

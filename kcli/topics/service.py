@@ -7,14 +7,20 @@ Each method mirrors one branch of Apache's TopicCommand.TopicService; Kafka erro
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kcli.errors import KafkaOperationError, UsageError, kafka_reason
 from kcli.topics.spec import TopicSpec, java_hashmap_order, select_topics
+
+if TYPE_CHECKING:
+    from confluent_kafka import Node, TopicPartitionInfo
+    from confluent_kafka.admin import ConfigEntry, ConfigSource
+
+_T = TypeVar("_T")
 
 _UNREACHABLE = ("_TRANSPORT", "_TIMED_OUT", "_ALL_BROKERS_DOWN", "_RESOLVE", "_WAIT_COORD")
 MAX_PARTITIONS = 100_000  # the most partitions librdkafka asks for (RD_KAFKAP_PARTITIONS_MAX)
@@ -119,13 +125,13 @@ class TopicService:
             return KafkaOperationError(f"Topic '{subject}' does not exist ({text})")
         return KafkaOperationError(text if not subject or subject in text else f"{text} (topic '{subject}')")
 
-    def _result(self, future: Future, subject: str | None = None) -> Any:
+    def _result(self, future: Future[_T], subject: str | None = None) -> _T:
         try:
             return future.result(timeout=self.timeout + 5)
         except Exception as exc:  # KafkaException, TimeoutError
             raise self._fail(exc, subject) from exc
 
-    def _submit(self, call: Any, *args: Any, **kwargs: Any) -> Any:
+    def _submit(self, call: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
         """Hand a request to the admin client; a request librdkafka refuses before sending is one error line."""
         try:
             return call(*args, **kwargs)
@@ -284,11 +290,11 @@ class TopicService:
             self._result(fut, name)
 
 
-def _nodes(nodes: Any) -> list[int] | None:
+def _nodes(nodes: Sequence[Node] | None) -> list[int] | None:
     return None if nodes is None else [n.id for n in nodes]
 
 
-def _partition(p: Any) -> PartitionInfo:
+def _partition(p: TopicPartitionInfo) -> PartitionInfo:
     leader = p.leader.id if p.leader is not None and p.leader.id >= 0 else None
     return PartitionInfo(
         partition=p.id,
@@ -301,7 +307,7 @@ def _partition(p: Any) -> PartitionInfo:
     )
 
 
-def _source_name(source: Any) -> str:
+def _source_name(source: ConfigSource | int) -> str:
     from confluent_kafka.admin import ConfigSource
 
     try:
@@ -310,7 +316,7 @@ def _source_name(source: Any) -> str:
         return str(source)
 
 
-def _config_item(entry: Any) -> ConfigItem:
+def _config_item(entry: ConfigEntry) -> ConfigItem:
     synonyms = [(_source_name(s.source), s.name, s.value) for s in (entry.synonyms or {}).values()]
     return ConfigItem(
         name=entry.name,

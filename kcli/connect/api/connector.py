@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kcli.connect.api.context import ConnectorContext
 from kcli.connect.api.task import Task
+
+if TYPE_CHECKING:
+    from kcli.connect.configdef import ConfigDef
 
 # Values of exactly_once_support()
 SUPPORTED = "SUPPORTED"
@@ -38,7 +41,7 @@ class Connector(ABC):
     @abstractmethod
     def task_configs(self, max_tasks: int) -> list[dict[str, str]]: ...
 
-    def config_def(self) -> Any:
+    def config_def(self) -> ConfigDef | None:
         """The connector's own ConfigDef (kcli.connect.configdef.ConfigDef), or None."""
         return None
 

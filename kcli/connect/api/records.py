@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from kcli.connect.api.data import Schema
 
 
 class TopicPartition(NamedTuple):
@@ -16,7 +19,7 @@ class Header(NamedTuple):
     """One record header: a key, a Connect schema (or None) and a value."""
 
     key: str
-    schema: Any
+    schema: Schema | None
     value: Any
 
 
@@ -25,8 +28,8 @@ class ConnectRecord:
 
     __slots__ = ("topic", "partition", "key_schema", "key", "value_schema", "value", "timestamp", "headers")
 
-    def __init__(self, topic: str, partition: int | None = None, key_schema: Any = None, key: Any = None,
-                 value_schema: Any = None, value: Any = None, timestamp: int | None = None,
+    def __init__(self, topic: str, partition: int | None = None, key_schema: Schema | None = None, key: Any = None,
+                 value_schema: Schema | None = None, value: Any = None, timestamp: int | None = None,
                  headers: list[Header] | None = None) -> None:
         self.topic = topic
         self.partition = partition
@@ -41,7 +44,7 @@ class ConnectRecord:
     def kafka_partition(self) -> int | None:
         return self.partition
 
-    def add_header(self, key: str, value: Any, schema: Any = None) -> None:
+    def add_header(self, key: str, value: Any, schema: Schema | None = None) -> None:
         if self.headers is None:
             self.headers = []
         self.headers.append(Header(key, schema, value))
@@ -63,8 +66,8 @@ class SourceRecord(ConnectRecord):
     __slots__ = ("source_partition", "source_offset")
 
     def __init__(self, source_partition: dict[str, Any] | None, source_offset: dict[str, Any] | None,
-                 topic: str, partition: int | None = None, key_schema: Any = None, key: Any = None,
-                 value_schema: Any = None, value: Any = None, timestamp: int | None = None,
+                 topic: str, partition: int | None = None, key_schema: Schema | None = None, key: Any = None,
+                 value_schema: Schema | None = None, value: Any = None, timestamp: int | None = None,
                  headers: list[Header] | None = None) -> None:
         super().__init__(topic, partition, key_schema, key, value_schema, value, timestamp, headers)
         self.source_partition = source_partition
@@ -75,8 +78,9 @@ class SourceRecord(ConnectRecord):
         out.update(source_partition=self.source_partition, source_offset=self.source_offset)
         return out
 
-    def new_record(self, topic: str, partition: int | None, key_schema: Any, key: Any, value_schema: Any,
-                   value: Any, timestamp: int | None, headers: list[Header] | None = None) -> SourceRecord:
+    def new_record(self, topic: str, partition: int | None, key_schema: Schema | None, key: Any,
+                   value_schema: Schema | None, value: Any, timestamp: int | None,
+                   headers: list[Header] | None = None) -> SourceRecord:
         """A copy with other fields, keeping the source partition/offset (used by transforms)."""
         return SourceRecord(self.source_partition, self.source_offset, topic, partition, key_schema, key,
                             value_schema, value, timestamp, self.headers if headers is None else headers)
@@ -89,9 +93,9 @@ class SinkRecord(ConnectRecord):
 
     partition: int  # a consumed record always has its partition
 
-    def __init__(self, topic: str, partition: int, key_schema: Any, key: Any, value_schema: Any, value: Any,
-                 kafka_offset: int, timestamp: int | None = None, timestamp_type: str = "NoTimestampType",
-                 headers: list[Header] | None = None) -> None:
+    def __init__(self, topic: str, partition: int, key_schema: Schema | None, key: Any,
+                 value_schema: Schema | None, value: Any, kafka_offset: int, timestamp: int | None = None,
+                 timestamp_type: str = "NoTimestampType", headers: list[Header] | None = None) -> None:
         super().__init__(topic, partition, key_schema, key, value_schema, value, timestamp, headers)
         self.kafka_offset = kafka_offset
         self.timestamp_type = timestamp_type
@@ -101,8 +105,9 @@ class SinkRecord(ConnectRecord):
         out.update(kafka_offset=self.kafka_offset, timestamp_type=self.timestamp_type)
         return out
 
-    def new_record(self, topic: str, partition: int | None, key_schema: Any, key: Any, value_schema: Any,
-                   value: Any, timestamp: int | None, headers: list[Header] | None = None) -> SinkRecord:
+    def new_record(self, topic: str, partition: int | None, key_schema: Schema | None, key: Any,
+                   value_schema: Schema | None, value: Any, timestamp: int | None,
+                   headers: list[Header] | None = None) -> SinkRecord:
         return SinkRecord(topic, partition if partition is not None else self.partition, key_schema, key,
                           value_schema, value, self.kafka_offset, timestamp, self.timestamp_type,
                           self.headers if headers is None else headers)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from kcli.connect.api.connector import SinkConnector
 from kcli.connect.api.records import SinkRecord, TopicPartition
 from kcli.connect.api.task import SinkTask
 from kcli.connect.errors import ConnectError
+
+if TYPE_CHECKING:
+    from kcli.connect.configdef import ConfigDef
 
 
 def java_string(value: Any) -> str:
@@ -31,7 +34,7 @@ def java_string(value: Any) -> str:
     return str(value)
 
 
-def sink_config_def() -> Any:
+def sink_config_def() -> ConfigDef:
     from kcli.connect.configdef import ConfigDef, Importance, Type
 
     cd = ConfigDef()
@@ -53,7 +56,7 @@ class FileStreamSinkConnector(SinkConnector):
     def task_configs(self, max_tasks: int) -> list[dict[str, str]]:
         return [dict(self._props) for _ in range(max_tasks)]
 
-    def config_def(self) -> Any:
+    def config_def(self) -> ConfigDef:
         return sink_config_def()
 
     def alter_offsets(self, connector_config: dict[str, str], offsets: dict[Any, Any]) -> bool:

@@ -8,12 +8,15 @@ import select
 import sys
 import threading
 import time
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from kcli.connect.api.connector import SUPPORTED, UNSUPPORTED, SourceConnector
 from kcli.connect.api.records import SourceRecord
 from kcli.connect.api.task import SourceTask
 from kcli.connect.errors import ConnectError
+
+if TYPE_CHECKING:
+    from kcli.connect.configdef import ConfigDef
 
 log = logging.getLogger("kcli.connect.file.FileStreamSourceTask")
 
@@ -23,7 +26,7 @@ WAIT_SECONDS = 1.0  # as Apache: wait this long when there is no data or no file
 READ_SIZE = 1 << 20
 
 
-def file_config_def() -> Any:
+def file_config_def() -> ConfigDef:
     from kcli.connect.configdef import ConfigDef, Importance, NonEmptyString, Type
 
     cd = ConfigDef()
@@ -94,7 +97,7 @@ class FileStreamSourceConnector(SourceConnector):
     def task_configs(self, max_tasks: int) -> list[dict[str, str]]:
         return [dict(self._props)]  # one task, whatever tasks.max says (as Apache)
 
-    def config_def(self) -> Any:
+    def config_def(self) -> ConfigDef:
         return file_config_def()
 
     def exactly_once_support(self, props: dict[str, str]) -> str | None:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kcli.connect.errors import BadRequestError, ConnectError
 from kcli.connect.plugins import Plugins
 from kcli.connect.storage.offset_store import canonical
+
+if TYPE_CHECKING:
+    from confluent_kafka.admin import AdminClient
+
+    from kcli.connect.api.connector import Connector
+    from kcli.connect.herder.abstract import AbstractHerder
+    from kcli.connect.herder.base import JSON
 
 ALTERED = "The offsets for this connector have been altered successfully"
 RESET = "The offsets for this connector have been reset successfully"
@@ -15,7 +22,7 @@ EXTERNAL = ("The Connect framework-managed offsets for this connector have been 
             "connector uses.")
 
 
-def _kind(herder: Any, cfg: dict[str, str]) -> tuple[str, Any]:
+def _kind(herder: AbstractHerder, cfg: dict[str, str]) -> tuple[str, type[Connector]]:
     _, cls = herder.registry.connector_class(cfg.get("connector.class", ""))
     return Plugins.connector_type(cls), cls
 
@@ -24,13 +31,13 @@ def _group(cfg: dict[str, str]) -> str:
     return cfg.get("consumer.override.group.id") or f"connect-{cfg['name']}"
 
 
-def _admin(herder: Any, cfg: dict[str, str]) -> Any:
+def _admin(herder: AbstractHerder, cfg: dict[str, str]) -> AdminClient:
     from kcli.connect.runtime.clients import admin_config, new_admin
 
     return new_admin(admin_config(herder.config, cfg))
 
 
-def connector_offsets(herder: Any, cfg: dict[str, str]) -> dict[str, Any]:
+def connector_offsets(herder: AbstractHerder, cfg: dict[str, str]) -> JSON:
     kind, _ = _kind(herder, cfg)
     if kind == "source":
         entries = herder.worker.offset_store.connector_offsets(cfg["name"])
@@ -49,7 +56,7 @@ def connector_offsets(herder: Any, cfg: dict[str, str]) -> dict[str, Any]:
     return {"offsets": out}
 
 
-def _sink_entries(offsets: list[dict[str, Any]]) -> list[tuple[str, int, int | None]]:
+def _sink_entries(offsets: list[JSON]) -> list[tuple[str, int, int | None]]:
     out = []
     for item in offsets:
         part, off = item.get("partition") or {}, item.get("offset")
@@ -78,7 +85,7 @@ def _sink_entries(offsets: list[dict[str, Any]]) -> list[tuple[str, int, int | N
     return out
 
 
-def _hook(cls: Any, cfg: dict[str, str], offsets: dict[Any, Any]) -> bool:
+def _hook(cls: type[Connector], cfg: dict[str, str], offsets: dict[Any, Any]) -> bool:
     try:
         return bool(cls().alter_offsets(dict(cfg), offsets))
     except ConnectError:
@@ -87,7 +94,7 @@ def _hook(cls: Any, cfg: dict[str, str], offsets: dict[Any, Any]) -> bool:
         raise BadRequestError(f"Failed to alter offsets: {exc}") from exc
 
 
-def alter(herder: Any, cfg: dict[str, str], offsets: list[dict[str, Any]]) -> dict[str, str]:
+def alter(herder: AbstractHerder, cfg: dict[str, str], offsets: list[JSON]) -> dict[str, str]:
     if not offsets:
         raise BadRequestError("Partitions / offsets need to be provided for an alter offsets request")
     kind, cls = _kind(herder, cfg)
@@ -124,7 +131,7 @@ def alter(herder: Any, cfg: dict[str, str], offsets: list[dict[str, Any]]) -> di
     return {"message": ALTERED if managed else EXTERNAL.format("altered")}
 
 
-def reset(herder: Any, cfg: dict[str, str]) -> dict[str, str]:
+def reset(herder: AbstractHerder, cfg: dict[str, str]) -> dict[str, str]:
     kind, cls = _kind(herder, cfg)
     if kind == "source":
         current = herder.worker.offset_store.connector_offsets(cfg["name"])
@@ -156,7 +163,7 @@ class _Frozen(dict[str, Any]):
         return hash(canonical(self))
 
 
-def plugin_config(registry: Plugins, plugin: str) -> list[dict[str, Any]]:
+def plugin_config(registry: Plugins, plugin: str) -> list[JSON]:
     from kcli.connect.configdef import ConfigDef, config_def_json
 
     full, kind, cls = registry.plugin(plugin)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from collections.abc import Iterable
 
 from kcli.connect.errors import ConnectError, NotFoundError
 from kcli.connect.herder.abstract import AbstractHerder, named_config, patched, reverse_transform
@@ -115,7 +115,7 @@ class StandaloneHerder(AbstractHerder):
         self.configs.put_task_configs(name, reverse_transform(raw, task_configs))
         self._start_tasks(name, cfg, range(len(task_configs)))
 
-    def _start_tasks(self, name: str, cfg: dict[str, str], ids: Any) -> None:
+    def _start_tasks(self, name: str, cfg: dict[str, str], ids: Iterable[int]) -> None:
         task_configs = self.configs.task_configs(name)
         target = self.configs.target_state(name) or STARTED
         for i in ids:

@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Collection, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kcli.connect.errors import BadRequestError
 from kcli.connect.plugins import Plugins
 from kcli.connect.runtime.clients import override_errors
 
+if TYPE_CHECKING:
+    from kcli.connect.configdef import ConfigDef
+    from kcli.connect.herder.base import JSON
 
-def _framework_def(kind: str) -> Any:
+
+def _framework_def(kind: str) -> ConfigDef:
     from kcli.connect import configdef
 
     return configdef.sink_connector_config_def() if kind == "sink" else configdef.source_connector_config_def()
@@ -41,7 +45,7 @@ def _sink_topic_errors(config: Mapping[str, str]) -> dict[str, list[str]]:
 
 
 def validate(plugins: Plugins, override_policy: str, config: Mapping[str, str],
-             allowlist: Collection[str] = ()) -> tuple[str, dict[str, Any]]:
+             allowlist: Collection[str] = ()) -> tuple[str, JSON]:
     """(connector type, ConfigInfos) for a connector config; raises BadRequestError when no class."""
     from kcli.connect.configdef import ConfigDef, validation_result
 

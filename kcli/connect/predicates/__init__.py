@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kcli.connect.configdef import CompositeValidator, ConfigDef, Importance, NonEmptyString, Type
 from kcli.connect.configdef.validators import RegexValidator
+
+if TYPE_CHECKING:
+    from kcli.connect.api.records import ConnectRecord
 
 
 class Predicate:
@@ -19,7 +22,7 @@ class Predicate:
     def configure(self, configs: Mapping[str, Any]) -> None:
         """Apply the predicate's own configs (the `predicates.<alias>.` prefix removed)."""
 
-    def test(self, record: Any) -> bool:
+    def test(self, record: ConnectRecord) -> bool:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -37,7 +40,7 @@ class TopicNameMatches(Predicate):
     def configure(self, configs: Mapping[str, Any]) -> None:
         self.pattern = re.compile(self.config_def().parse(configs)["pattern"])
 
-    def test(self, record: Any) -> bool:
+    def test(self, record: ConnectRecord) -> bool:
         return record.topic is not None and self.pattern.fullmatch(record.topic) is not None
 
 
@@ -51,14 +54,14 @@ class HasHeaderKey(Predicate):
     def configure(self, configs: Mapping[str, Any]) -> None:
         self.name = self.config_def().parse(configs)["name"]
 
-    def test(self, record: Any) -> bool:
+    def test(self, record: ConnectRecord) -> bool:
         return any(h.key == self.name for h in (record.headers or []))
 
 
 class RecordIsTombstone(Predicate):
     """True when the record value is null."""
 
-    def test(self, record: Any) -> bool:
+    def test(self, record: ConnectRecord) -> bool:
         return record.value is None
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from fastapi import APIRouter, FastAPI, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -12,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import kcli
 from kcli.connect.errors import BadRequestError, ConnectError
-from kcli.connect.herder.base import Herder
+from kcli.connect.herder.base import JSON, Herder
 from kcli.connect.rest import calls, docs, shapes
 from kcli.connect.rest.calls import call, herder_of, read_json
 from kcli.connect.rest.connectors import router as connectors_router
@@ -125,7 +124,7 @@ def create_app(herder: Herder | None, worker_config: Mapping[str, str] | None = 
     `part="admin"` builds the app of the `admin.listeners` (only /admin); the main app carries /admin
     only when admin.listeners is not set.
     """
-    cfg: dict[str, Any] = dict(worker_config or {})
+    cfg: dict[str, str] = dict(worker_config or {})
     app = FastAPI(title="kcli Kafka Connect REST API", version=kcli.__version__, docs_url=None, redoc_url=None,
                   openapi_url=None, description="The Apache Kafka Connect REST API, served by kcli's embedded worker.")
     app.state.herder = herder
@@ -152,7 +151,7 @@ def _finish(app: FastAPI, cfg: Mapping[str, str]) -> None:
     _cors(app, cfg)
 
 
-def openapi_document() -> dict[str, Any]:
+def openapi_document() -> JSON:
     """The OpenAPI document of the app (what scripts/gen-openapi writes to openapi.json)."""
     from fastapi.openapi.utils import get_openapi
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request, Response
@@ -13,6 +13,9 @@ from kcli.connect.errors import BadRequestError, ConnectError, NotFoundError
 from kcli.connect.rest import docs, shapes
 from kcli.connect.rest.calls import call, call_or_forward, herder_of, read_json
 from kcli.connect.rest.errors import ErrorMappingRoute
+
+if TYPE_CHECKING:
+    from kcli.connect.herder.base import JSON
 
 router = APIRouter(prefix="/connectors", route_class=ErrorMappingRoute, tags=["connectors"])
 
@@ -46,9 +49,9 @@ async def list_connectors(request: Request, expand: list[str] | None = Query(Non
     names = await call(herder.connectors)
     if not expand:
         return JSONResponse(names)
-    out: dict[str, Any] = {}
+    out: dict[str, JSON] = {}
     for name in names:
-        entry: dict[str, Any] = {}
+        entry: JSON = {}
         try:
             for kind in expand:
                 if kind == "status":

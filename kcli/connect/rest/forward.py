@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 import anyio
@@ -17,6 +17,9 @@ from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 
 from kcli.connect.errors import ConnectError, RequestTargetError
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger("kcli.connect.rest.forward")
 
@@ -38,7 +41,7 @@ def target_url(base: str, path: str, query: Mapping[str, str], recursive: bool) 
     return base.rstrip("/") + "/" + path.lstrip("/") + "?" + urlencode(params)
 
 
-def _session(worker_config: Mapping[str, Any]) -> Any:
+def _session(worker_config: Mapping[str, Any]) -> requests.Session:
     import requests
 
     s = requests.Session()
@@ -67,7 +70,7 @@ async def forward(request: Request, exc: RequestTargetError) -> Response:
     log.debug("Forwarding request %s %s %s", url, request.method, body[:200])
     session = _session(request.app.state.worker_config)
 
-    def send() -> Any:
+    def send() -> requests.Response:
         return session.request(request.method, url, data=body or None, headers=headers, timeout=FORWARD_TIMEOUT_S)
 
     import requests

@@ -10,9 +10,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kcli.connect.errors import BadRequestError, NotFoundError
+
+if TYPE_CHECKING:
+    from kcli.connect.herder.base import JSON
 
 ROOT = "root"
 
@@ -47,15 +50,15 @@ class LoggerLevels:
         names = [n for n, lg in list(manager.loggerDict.items()) if isinstance(lg, logging.Logger)]
         return sorted({*names, ROOT})
 
-    def _entry(self, name: str) -> dict[str, Any]:
+    def _entry(self, name: str) -> JSON:
         return {"level": apache_level(self._logger(name).getEffectiveLevel()),
                 "last_modified": self._last_modified.get(name)}
 
-    def all_levels(self) -> dict[str, dict[str, Any]]:
+    def all_levels(self) -> dict[str, JSON]:
         """GET /admin/loggers: every current logger with its effective level."""
         return {name: self._entry(name) for name in self._current_names()}
 
-    def level(self, name: str) -> dict[str, Any]:
+    def level(self, name: str) -> JSON:
         """GET /admin/loggers/{name}; 404 for a logger that does not exist."""
         if name != ROOT and not isinstance(logging.Logger.manager.loggerDict.get(name), logging.Logger):
             raise NotFoundError(f"Logger {name} not found.")

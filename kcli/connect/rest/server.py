@@ -16,11 +16,17 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kcli.connect.herder.base import Herder
 from kcli.connect.rest.loggers import LoggerLevels
 from kcli.errors import ConfigError, KcliError
+
+if TYPE_CHECKING:
+    import ssl
+
+    import uvicorn
+    from fastapi import FastAPI
 
 log = logging.getLogger("kcli.connect.rest")
 
@@ -91,15 +97,15 @@ class RestServer:
     def __init__(self, herder: Herder | None, listeners: str = "http://localhost:8083",
                  advertised_url: str | None = None, worker_config: Mapping[str, str] | None = None) -> None:
         self._herder = herder
-        self.worker_config: dict[str, Any] = dict(worker_config or {})
+        self.worker_config: dict[str, str] = dict(worker_config or {})
         self.listeners = parse_listeners(listeners)
         admin = self.worker_config.get("admin.listeners")
         self.admin_listeners = parse_listeners(admin) if admin is not None and str(admin).strip() else []
         self._advertised_url = advertised_url
         self._sockets: list[socket.socket] = []
         self._ports: list[int] = []
-        self._apps: list[Any] = []
-        self._servers: list[tuple[Any, threading.Thread]] = []
+        self._apps: list[FastAPI] = []
+        self._servers: list[tuple[uvicorn.Server, threading.Thread]] = []
         self.loggers = LoggerLevels()  # one per worker: the main and admin listeners share it
 
     @property
@@ -199,7 +205,7 @@ class RestServer:
         if self.admin_listeners:
             log.info("Admin endpoints listening at %s", ", ".join(self.admin_urls))
 
-    def _tls_contexts(self, roles: list[tuple[str, Listener]]) -> dict[str, Any]:
+    def _tls_contexts(self, roles: list[tuple[str, Listener]]) -> dict[str, ssl.SSLContext]:
         """The SSLContext of each role with an https listener (built before binding: errors come first)."""
         from kcli.connect.rest.tls import server_context
 
@@ -207,7 +213,7 @@ class RestServer:
         return {role: server_context(self.worker_config, prefixes[role])
                 for role in {r for r, lst in roles if lst.scheme == "https"}}
 
-    def _launch(self, app: Any, sockets: list[socket.socket], tls: Any, name: str) -> None:
+    def _launch(self, app: FastAPI, sockets: list[socket.socket], tls: ssl.SSLContext | None, name: str) -> None:
         import uvicorn
 
         factory = (lambda _config, _default: tls) if tls is not None else None
@@ -223,7 +229,7 @@ class RestServer:
         return bool(self._servers)
 
     @staticmethod
-    def _serve(server: Any, sockets: list[socket.socket]) -> None:
+    def _serve(server: uvicorn.Server, sockets: list[socket.socket]) -> None:
         try:
             server.run(sockets=sockets)
         except BaseException:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kcli.connect.worker_config import WorkerConfig
+
+if TYPE_CHECKING:
+    from confluent_kafka import Consumer, Producer
+    from confluent_kafka.admin import AdminClient
 
 PRINCIPAL_KEYS = frozenset({"security.protocol", "sasl.jaas.config", "sasl.mechanism"})
 
@@ -108,21 +112,21 @@ def librdkafka_extras(java: Mapping[str, str]) -> dict[str, object]:
     return out
 
 
-def new_admin(java: Mapping[str, str]) -> Any:
+def new_admin(java: Mapping[str, str]) -> AdminClient:
     """An admin client from a Java-style config, with the librdkafka extras."""
     from kcli.clients import make_admin
 
     return make_admin(java, **librdkafka_extras(java))
 
 
-def new_producer(java: Mapping[str, str]) -> Any:
+def new_producer(java: Mapping[str, str]) -> Producer:
     """A producer from a Java-style config, with the librdkafka extras."""
     from kcli.clients import make_producer
 
     return make_producer(java, **librdkafka_extras(java))
 
 
-def new_consumer(java: Mapping[str, str]) -> Any:
+def new_consumer(java: Mapping[str, str]) -> Consumer:
     """A consumer from a Java-style config, with the librdkafka extras."""
     from kcli.clients import make_consumer
 

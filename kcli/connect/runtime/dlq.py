@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import logging
 import traceback
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kcli.connect.errors import ConnectError
+
+if TYPE_CHECKING:
+    from confluent_kafka import KafkaError, Message, Producer
+    from confluent_kafka.admin import AdminClient
+
+    from kcli.clients.records import KafkaRecord
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +27,7 @@ def exception_class_name(exc: BaseException) -> str:
 class DeadLetterQueue:
     """Sends records that failed conversion/transformation to a topic (Apache's DeadLetterQueueReporter)."""
 
-    def __init__(self, topic: str, connector: str, task_id: int, context_headers: bool, producer: Any) -> None:
+    def __init__(self, topic: str, connector: str, task_id: int, context_headers: bool, producer: Producer) -> None:
         self.topic = topic
         self.connector = connector
         self.task_id = task_id
@@ -30,7 +36,7 @@ class DeadLetterQueue:
         self.failed = 0
 
     @staticmethod
-    def ensure_topic(admin: Any, topic: str, replication_factor: int) -> None:
+    def ensure_topic(admin: AdminClient, topic: str, replication_factor: int) -> None:
         """Create the DLQ topic (1 partition) when it does not exist, as Apache's worker does."""
         from confluent_kafka.admin import NewTopic
 
@@ -43,12 +49,12 @@ class DeadLetterQueue:
             if "TOPIC_ALREADY_EXISTS" not in str(exc):
                 raise ConnectError(f"Could not initialize dead letter queue with topic={topic}: {exc}") from exc
 
-    def _on_delivery(self, err: Any, msg: Any) -> None:
+    def _on_delivery(self, err: KafkaError | None, msg: Message) -> None:
         if err is not None:
             self.failed += 1
             log.error("Could not produce message to dead letter queue. topic=%s: %s", self.topic, err)
 
-    def report(self, msg: Any, stage: str, executing_class: str, exc: BaseException) -> None:
+    def report(self, msg: KafkaRecord, stage: str, executing_class: str, exc: BaseException) -> None:
         headers = list(msg.headers() or [])
         if self.context_headers:
             def add(name: str, value: str | None) -> None:

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from collections.abc import Callable, Collection, Iterable
+from typing import TYPE_CHECKING, cast
 
 from kcli.connect.api.context import SinkTaskContext
 from kcli.connect.api.records import Header, SinkRecord, TopicPartition
 from kcli.connect.api.task import RetriableException, SinkTask
 from kcli.connect.errors import ConnectError
 from kcli.connect.runtime.task_base import PipelineTask, TaskStatusListener
+
+if TYPE_CHECKING:
+    from confluent_kafka import Consumer, Message
+    from confluent_kafka import TopicPartition as KafkaTopicPartition
+
+    from kcli.clients.records import KafkaRecord
+    from kcli.connect.converters.base import Converter, HeaderConverter
+    from kcli.connect.runtime.dlq import DeadLetterQueue
+    from kcli.connect.runtime.transformation_chain import TransformationChain
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +58,7 @@ class _Context(SinkTaskContext):
 class StageError(Exception):
     """A failure in one stage of record processing (for errors.tolerance and the DLQ context headers)."""
 
-    def __init__(self, stage: str, plugin: Any, cause: BaseException) -> None:
+    def __init__(self, stage: str, plugin: object, cause: BaseException) -> None:
         super().__init__(str(cause))
         self.stage = stage
         self.plugin = plugin
@@ -70,18 +80,21 @@ def topic_regex(java_regex: str) -> str:
 class WorkerSinkTask(PipelineTask):
     """Runs a SinkTask; offsets are committed only for records the task has flushed."""
 
+    task: SinkTask
+
     def __init__(self, connector: str, task_id: int, task: SinkTask, task_config: dict[str, str],
-                 listener: TaskStatusListener, target_state: str, *, consumer_factory: Any,
-                 key_converter: Any, value_converter: Any, header_converter: Any, transforms: Any,
+                 listener: TaskStatusListener, target_state: str, *, consumer_factory: Callable[[], Consumer],
+                 key_converter: Converter, value_converter: Converter, header_converter: HeaderConverter | None,
+                 transforms: TransformationChain | None,
                  flush_interval_ms: int, flush_timeout_ms: int, max_poll_records: int = 500,
                  topic_tracking: bool = True, error_handling: tuple[bool, bool] = (False, False),
-                 dlq: Any = None) -> None:
+                 dlq: DeadLetterQueue | None = None) -> None:
         super().__init__(connector, task_id, task, task_config, listener, target_state, key_converter=key_converter,
                          value_converter=value_converter, header_converter=header_converter, transforms=transforms,
                          flush_interval_ms=flush_interval_ms, flush_timeout_ms=flush_timeout_ms,
                          topic_tracking=topic_tracking, error_handling=error_handling)
         self._consumer_factory = consumer_factory
-        self._consumer: Any = None
+        self._consumer: Consumer | None = None
         self._max_poll = max_poll_records
         self.assignment: set[TopicPartition] = set()
         self.current: dict[TopicPartition, int] = {}  # offset after the last record handed to put()
@@ -108,8 +121,15 @@ class WorkerSinkTask(PipelineTask):
                                  on_revoke=self._on_revoke, on_lost=self._on_revoke)
         log.info("%s Sink task finished initialization and start", self)
 
+    @property
+    def consumer(self) -> Consumer:
+        """The task's consumer, made by initialize() before the task can call back."""
+        if self._consumer is None:
+            raise ConnectError(f"{self} has no consumer before initialize()")
+        return self._consumer
+
     # -- rebalance callbacks (run inside consumer.consume) ---------------------------------------
-    def _on_assign(self, consumer: Any, partitions: list[Any]) -> None:
+    def _on_assign(self, consumer: Consumer, partitions: list[KafkaTopicPartition]) -> None:
         tps = [TopicPartition(p.topic, p.partition) for p in partitions]
         self.assignment.update(tps)
         log.info("%s Partitions assigned: %s", self, ", ".join(f"{t}-{p}" for t, p in tps))
@@ -118,7 +138,7 @@ class WorkerSinkTask(PipelineTask):
         if self.paused:
             consumer.pause(partitions)
 
-    def _on_revoke(self, consumer: Any, partitions: list[Any]) -> None:
+    def _on_revoke(self, consumer: Consumer, partitions: list[KafkaTopicPartition]) -> None:
         if self._closed:
             return
         tps = [TopicPartition(p.topic, p.partition) for p in partitions]
@@ -130,23 +150,23 @@ class WorkerSinkTask(PipelineTask):
             self.committed.pop(tp, None)
 
     # -- pause / resume of partitions ----------------------------------------------------------
-    def _kafka_tps(self, tps: Any) -> list[Any]:
+    def _kafka_tps(self, tps: Iterable[TopicPartition]) -> list[KafkaTopicPartition]:
         from confluent_kafka import TopicPartition as KTP
 
         return [KTP(t.topic, t.partition) for t in tps]
 
-    def pause_partitions(self, tps: Any) -> None:
+    def pause_partitions(self, tps: Collection[TopicPartition]) -> None:
         self._paused_parts.update(tps)
-        self._consumer.pause(self._kafka_tps(tps))
+        self.consumer.pause(self._kafka_tps(tps))
 
-    def resume_partitions(self, tps: Any) -> None:
+    def resume_partitions(self, tps: Collection[TopicPartition]) -> None:
         self._paused_parts.difference_update(tps)
         if not self.paused:
-            self._consumer.resume(self._kafka_tps(tps))
+            self.consumer.resume(self._kafka_tps(tps))
 
     # -- main loop -----------------------------------------------------------------------------
     def execute(self) -> None:
-        consumer = self._consumer
+        consumer = self.consumer
         next_commit = time.monotonic() + self._flush_interval
         while not self.stopping:
             if self.paused != self._consumer_paused:
@@ -158,13 +178,13 @@ class WorkerSinkTask(PipelineTask):
                 self._apply_rewinds()
             msgs = consumer.consume(self._max_poll, 0.5)
             if msgs:
-                self._deliver([m for m in msgs if not self._check(m)])
+                self._deliver(cast("list[KafkaRecord]", [m for m in msgs if not self._check(m)]))
             if self.commit_requested or time.monotonic() >= next_commit:
                 self.commit_requested = False
                 self._commit(sync=False)
                 next_commit = time.monotonic() + self._flush_interval
 
-    def _check(self, msg: Any) -> bool:
+    def _check(self, msg: Message) -> bool:
         err = msg.error()
         if err is None:
             return False
@@ -183,40 +203,42 @@ class WorkerSinkTask(PipelineTask):
         rewinds, self.rewinds = self.rewinds, {}
         for tp, off in rewinds.items():
             if tp in self.assignment:
-                self._consumer.seek(KTP(tp.topic, tp.partition, off))
+                self.consumer.seek(KTP(tp.topic, tp.partition, off))
                 self.current[tp] = off
 
-    def _convert(self, msg: Any) -> SinkRecord:
+    def _convert(self, msg: KafkaRecord) -> SinkRecord:
         topic = msg.topic()
-        stage, conv = "KEY_CONVERTER", self._key_converter
+        plugin: Converter | HeaderConverter | None  # the one a StageError names
+        stage, plugin = "KEY_CONVERTER", self._key_converter
         try:
-            key = conv.to_connect_data(topic, msg.key())
-            stage, conv = "VALUE_CONVERTER", self._value_converter
-            value = conv.to_connect_data(topic, msg.value())
+            key = self._key_converter.to_connect_data(topic, msg.key())
+            stage, plugin = "VALUE_CONVERTER", self._value_converter
+            value = self._value_converter.to_connect_data(topic, msg.value())
             ts_type, ts = msg.timestamp()
             headers = None
             raw_headers = msg.headers()
             if raw_headers:
-                stage, conv = "HEADER_CONVERTER", self._header_converter
+                stage, plugin = "HEADER_CONVERTER", self._header_converter
+                conv = self._header_converter
                 headers = []
                 for hk, hv in raw_headers:
                     sv = conv.to_connect_header(topic, hk, hv) if conv else None
                     headers.append(Header(hk, getattr(sv, "schema", None), getattr(sv, "value", hv)))
         except Exception as exc:
-            raise StageError(stage, conv, exc) from exc
+            raise StageError(stage, plugin, exc) from exc
         return SinkRecord(topic, msg.partition(), key.schema, key.value, value.schema, value.value, msg.offset(),
                           ts if ts_type else None, TIMESTAMP_TYPES.get(ts_type, "NoTimestampType"), headers)
 
-    def _convert_and_transform(self, msg: Any) -> SinkRecord | None:
+    def _convert_and_transform(self, msg: KafkaRecord) -> SinkRecord | None:
         record = self._convert(msg)
-        if self._transforms is not None:
-            try:
-                record = self._transforms.apply(record)
-            except Exception as exc:
-                raise StageError("TRANSFORMATION", None, exc) from exc
-        return record
+        if self._transforms is None:
+            return record
+        try:
+            return self._transforms.apply(record)
+        except Exception as exc:
+            raise StageError("TRANSFORMATION", None, exc) from exc
 
-    def _convert_tolerant(self, msg: Any) -> SinkRecord | None:
+    def _convert_tolerant(self, msg: KafkaRecord) -> SinkRecord | None:
         try:
             return self._convert_and_transform(msg)
         except StageError as err:  # errors.tolerance=all: skip the record (and report it to the DLQ)
@@ -228,7 +250,7 @@ class WorkerSinkTask(PipelineTask):
                 self._dlq.report(msg, err.stage, err.class_name, err.cause)
             return None
 
-    def _deliver(self, msgs: list[Any]) -> None:
+    def _deliver(self, msgs: list[KafkaRecord]) -> None:
         if not msgs:
             return
         if self._tolerate:
@@ -272,7 +294,7 @@ class WorkerSinkTask(PipelineTask):
 
             for tp, off in self.committed.items():
                 if only is None or tp in only:
-                    self._consumer.seek(KTP(tp.topic, tp.partition, off))
+                    self.consumer.seek(KTP(tp.topic, tp.partition, off))
                     self.current[tp] = off
             return
         if self._dlq is not None:
@@ -285,8 +307,11 @@ class WorkerSinkTask(PipelineTask):
         from confluent_kafka import TopicPartition as KTP
 
         try:
-            self._consumer.commit(offsets=[KTP(tp.topic, tp.partition, o) for tp, o in commit.items()],
-                                  asynchronous=not sync)
+            tps = [KTP(tp.topic, tp.partition, o) for tp, o in commit.items()]
+            if sync:  # two calls: the stubs type `asynchronous` as Literal[True] or Literal[False], not bool
+                self.consumer.commit(offsets=tps, asynchronous=False)
+            else:
+                self.consumer.commit(offsets=tps, asynchronous=True)
             self.committed.update(commit)
         except KafkaException as exc:
             log.warning("%s Offset commit failed: %s", self, exc)

@@ -6,7 +6,8 @@ import logging
 import threading
 import time
 from collections import deque
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from kcli.connect.api.context import SourceTaskContext
 from kcli.connect.api.records import RecordMetadata, SourceRecord
@@ -14,6 +15,20 @@ from kcli.connect.api.task import SourceTask
 from kcli.connect.errors import ConnectError
 from kcli.connect.runtime.task_base import PipelineTask, TaskStatusListener
 from kcli.connect.storage.offset_store import OffsetStore, StoreOffsetReader, canonical
+
+if TYPE_CHECKING:
+    from confluent_kafka import KafkaError, Message, Producer
+
+    from kcli.clients.records import KafkaRecord
+    from kcli.connect.api.data import Schema
+    from kcli.connect.converters.base import Converter, HeaderConverter
+    from kcli.connect.runtime.topic_creation import TopicCreator
+    from kcli.connect.runtime.transformation_chain import TransformationChain
+
+# The offsets to commit: {canonical source partition: (source partition, source offset)}.
+Offsets: TypeAlias = "dict[str, tuple[dict[str, Any], dict[str, Any] | None]]"
+DeliveryCallback: TypeAlias = "Callable[[KafkaError | None, Message], None]"
+RecordConverter: TypeAlias = "Callable[[str, Schema | None, Any], bytes | None]"
 
 log = logging.getLogger(__name__)
 
@@ -36,19 +51,19 @@ class _Batch:
 
     __slots__ = ("remaining", "offsets", "error", "ack")
 
-    def __init__(self, count: int, offsets: dict[str, tuple[Any, Any]]) -> None:
+    def __init__(self, count: int, offsets: Offsets) -> None:
         self.remaining = count
         self.offsets = offsets
-        self.error: Any = None
+        self.error: KafkaError | None = None
         self.ack = self._ack
 
-    def _ack(self, err: Any, msg: Any) -> None:
+    def _ack(self, err: KafkaError | None, msg: Message) -> None:
         if err is not None and self.error is None:
             self.error = err
         self.remaining -= 1
 
 
-def fast_converter(converter: Any) -> Any:
+def fast_converter(converter: Converter) -> RecordConverter:
     """converter.from_connect_data, with a shortcut for kcli's StringConverter and str values (the
     FileStreamSource hot path): encoding the text directly skips the generic value-to-text dispatch."""
     convert = converter.from_connect_data
@@ -59,7 +74,7 @@ def fast_converter(converter: Any) -> Any:
     if not isinstance(encoding, str):
         return convert
 
-    def string_convert(topic: str, schema: Any, value: Any) -> bytes | None:
+    def string_convert(topic: str, schema: Schema | None, value: Any) -> bytes | None:
         if type(value) is str:
             try:
                 return value.encode(encoding)
@@ -73,27 +88,37 @@ def fast_converter(converter: Any) -> Any:
 class WorkerSourceTask(PipelineTask):
     """Runs a SourceTask (Apache's WorkerSourceTask, without exactly-once)."""
 
+    task: SourceTask
+
     def __init__(self, connector: str, task_id: int, task: SourceTask, task_config: dict[str, str],
-                 listener: TaskStatusListener, target_state: str, *, producer_factory: Any,
-                 key_converter: Any, value_converter: Any, header_converter: Any, transforms: Any,
+                 listener: TaskStatusListener, target_state: str, *, producer_factory: Callable[[], Producer],
+                 key_converter: Converter, value_converter: Converter, header_converter: HeaderConverter | None,
+                 transforms: TransformationChain | None,
                  offset_store: OffsetStore, flush_interval_ms: int, flush_timeout_ms: int,
                  topic_tracking: bool = True, error_handling: tuple[bool, bool] = (False, False),
-                 topic_creator: Any = None) -> None:
+                 topic_creator: TopicCreator | None = None) -> None:
         super().__init__(connector, task_id, task, task_config, listener, target_state, key_converter=key_converter,
                          value_converter=value_converter, header_converter=header_converter, transforms=transforms,
                          flush_interval_ms=flush_interval_ms, flush_timeout_ms=flush_timeout_ms,
                          topic_tracking=topic_tracking, error_handling=error_handling)
         self._producer_factory = producer_factory
-        self._producer: Any = None
+        self._producer: Producer | None = None
         self._offset_store = offset_store
         self._batches: deque[_Batch] = deque()
-        self._pending: dict[str, tuple[Any, Any]] = {}  # acked offsets not yet written
+        self._pending: Offsets = {}  # acked offsets not yet written
         self._commit_lock = threading.Lock()
         self._wants_commit_record = type(task).commit_record is not SourceTask.commit_record
         self._key_convert = fast_converter(key_converter)
         self._value_convert = fast_converter(value_converter)
         self.records_sent = 0
         self._topic_creator = topic_creator
+
+    @property
+    def producer(self) -> Producer:
+        """The task's producer, made by initialize()."""
+        if self._producer is None:
+            raise ConnectError(f"{self} has no producer before initialize()")
+        return self._producer
 
     def initialize(self) -> None:
         self._producer = self._producer_factory()
@@ -105,7 +130,7 @@ class WorkerSourceTask(PipelineTask):
     # -- main loop -----------------------------------------------------------------------------
     def execute(self) -> None:
         next_commit = time.monotonic() + self._flush_interval
-        producer = self._producer
+        producer = self.producer
         while not self.stopping:
             if self.paused:
                 self.await_unpause(0.5)
@@ -130,8 +155,8 @@ class WorkerSourceTask(PipelineTask):
             records = [r for r in (self._transforms.apply(r) for r in records) if r is not None]
             if not records:
                 return
-        offsets: dict[str, tuple[Any, Any]] = {}
-        last_partition: Any = None
+        offsets: Offsets = {}
+        last_partition: dict[str, Any] | None = None
         canon = ""
         for r in records:  # the last offset of each source partition in this batch
             sp = r.source_partition
@@ -146,7 +171,7 @@ class WorkerSourceTask(PipelineTask):
                 self._topic_creator.ensure(topic)
         batch = _Batch(len(records), offsets)
         self._batches.append(batch)
-        producer = self._producer
+        producer = self.producer
         produce = producer.produce
         poll = producer.poll
         key_conv = self._key_convert
@@ -192,15 +217,16 @@ class WorkerSourceTask(PipelineTask):
         self.records_sent += len(records)
         self.track_topics(topics)
 
-    def _record_callback(self, batch: _Batch, record: SourceRecord) -> Any:
+    def _record_callback(self, batch: _Batch, record: SourceRecord) -> DeliveryCallback:
         task = self.task
 
-        def callback(err: Any, msg: Any) -> None:
+        def callback(err: KafkaError | None, msg: Message) -> None:
             batch.ack(err, msg)
             if err is None:
+                acked = cast("KafkaRecord", msg)
                 try:
-                    task.commit_record(record, RecordMetadata(msg.topic(), msg.partition(), msg.offset(),
-                                                              msg.timestamp()[1]))
+                    task.commit_record(record, RecordMetadata(acked.topic(), acked.partition(), acked.offset(),
+                                                              acked.timestamp()[1]))
                 except Exception as exc:
                     log.warning("%s commit_record failed", self, exc_info=exc)
         return callback

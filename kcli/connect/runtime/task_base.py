@@ -6,9 +6,14 @@ import logging
 import threading
 import traceback
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from kcli.connect.storage.config_store import PAUSED, STARTED, STOPPED
+
+if TYPE_CHECKING:
+    from kcli.connect.api.task import Task
+    from kcli.connect.converters.base import Converter, HeaderConverter
+    from kcli.connect.runtime.transformation_chain import TransformationChain
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +38,7 @@ def format_trace(exc: BaseException) -> str:
 class WorkerTask:
     """Runs a Task in its own thread; subclasses implement initialize/execute/close."""
 
-    def __init__(self, connector: str, task_id: int, task: Any, task_config: dict[str, str],
+    def __init__(self, connector: str, task_id: int, task: Task, task_config: dict[str, str],
                  listener: TaskStatusListener, target_state: str = STARTED) -> None:
         self.connector = connector
         self.task_id = task_id
@@ -143,9 +148,10 @@ class WorkerTask:
 class PipelineTask(WorkerTask):
     """The state sink and source tasks share: converters, transforms, flush timing, topic tracking, errors."""
 
-    def __init__(self, connector: str, task_id: int, task: Any, task_config: dict[str, str],
-                 listener: TaskStatusListener, target_state: str, *, key_converter: Any, value_converter: Any,
-                 header_converter: Any, transforms: Any, flush_interval_ms: int, flush_timeout_ms: int,
+    def __init__(self, connector: str, task_id: int, task: Task, task_config: dict[str, str],
+                 listener: TaskStatusListener, target_state: str, *, key_converter: Converter,
+                 value_converter: Converter, header_converter: HeaderConverter | None,
+                 transforms: TransformationChain | None, flush_interval_ms: int, flush_timeout_ms: int,
                  topic_tracking: bool, error_handling: tuple[bool, bool]) -> None:
         super().__init__(connector, task_id, task, task_config, listener, target_state)
         self._key_converter = key_converter

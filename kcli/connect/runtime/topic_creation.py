@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from kcli.connect.errors import ConnectError
+
+if TYPE_CHECKING:
+    from confluent_kafka.admin import AdminClient
 
 log = logging.getLogger(__name__)
 
@@ -45,15 +48,17 @@ class TopicGroup:
 class TopicCreator:
     """Creates each new topic a source task writes to, with the first matching group's settings."""
 
-    def __init__(self, groups: list[TopicGroup], default: TopicGroup, admin_factory: Any) -> None:
+    def __init__(self, groups: list[TopicGroup], default: TopicGroup,
+                 admin_factory: Callable[[], AdminClient]) -> None:
         self._groups = groups
         self._default = default
         self._admin_factory = admin_factory
-        self._admin: Any = None
+        self._admin: AdminClient | None = None
         self._known: set[str] = set()
 
     @classmethod
-    def from_config(cls, enabled: bool, config: Mapping[str, str], admin_factory: Any) -> TopicCreator | None:
+    def from_config(cls, enabled: bool, config: Mapping[str, str],
+                    admin_factory: Callable[[], AdminClient]) -> TopicCreator | None:
         """None when the worker disables topic creation or the connector has no topic.creation.* keys."""
         if not enabled or not any(k.startswith(PREFIX) for k in config):
             return None

@@ -9,7 +9,7 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kcli.connect.api.connector import Connector
 from kcli.connect.api.context import SinkConnectorContext, SourceConnectorContext
@@ -25,6 +25,9 @@ from kcli.connect.runtime.transformation_chain import TransformationChain
 from kcli.connect.storage.config_store import PAUSED, STARTED, STOPPED
 from kcli.connect.storage.offset_store import OffsetStore, StoreOffsetReader
 from kcli.connect.worker_config import WorkerConfig
+
+if TYPE_CHECKING:
+    from kcli.connect.runtime.dlq import DeadLetterQueue
 
 log = logging.getLogger(__name__)
 
@@ -250,7 +253,7 @@ class Worker:
                                   dlq=dlq, **pipeline)
         raise ConnectError(f"Tasks must be a subclass of either SourceTask or SinkTask: {task_cls_name}")
 
-    def _dead_letter_queue(self, name: str, task_id: int, conn_config: Mapping[str, str]) -> Any:
+    def _dead_letter_queue(self, name: str, task_id: int, conn_config: Mapping[str, str]) -> DeadLetterQueue | None:
         topic = conn_config.get("errors.deadletterqueue.topic.name", "").strip()
         if not topic:
             return None

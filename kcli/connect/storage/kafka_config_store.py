@@ -13,7 +13,7 @@ import base64
 import json
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from kcli.connect.converters.jackson import dumps_bytes
@@ -27,7 +27,7 @@ from kcli.connect.storage.config_store import (
     RestartRequest,
     SessionKey,
 )
-from kcli.connect.storage.kafka_log import KafkaLog
+from kcli.connect.storage.kafka_log import KafkaLog, LogFactory
 from kcli.connect.task_id import TaskId, parse_task_key
 from kcli.errors import ConfigError
 
@@ -50,6 +50,9 @@ class ConfigUpdateListener(Protocol):
     def on_session_key_update(self, key: SessionKey) -> None: ...
     def on_restart_request(self, request: RestartRequest) -> None: ...
     def on_logger_level_update(self, namespace: str, level: str) -> None: ...
+
+
+Notify = Callable[[ConfigUpdateListener], None]  # what a record tells the listener, once read
 
 
 # -- record values ---------------------------------------------------------------------------------
@@ -84,7 +87,7 @@ def logger_level_value(level: str) -> bytes:
 class KafkaConfigStore(ConfigStore):
     """The config topic, followed by every worker; writes wait for the broker's ack."""
 
-    def __init__(self, make_log: Any, listener: ConfigUpdateListener | None = None) -> None:
+    def __init__(self, make_log: LogFactory, listener: ConfigUpdateListener | None = None) -> None:
         """`make_log(on_record)` builds the KafkaLog of the config topic."""
         self._lock = threading.RLock()
         self._log: KafkaLog = make_log(self._on_record)
@@ -212,7 +215,7 @@ class KafkaConfigStore(ConfigStore):
         except ValueError as exc:
             log.error("Failed to convert config data to Kafka Connect format: %s", exc)
             return
-        notify: Any = None
+        notify: Notify | None = None
         with self._lock:  # a snapshot sees a record's effects and its offset together
             self._offset = offset + 1
             if key.startswith(TARGET_STATE_PREFIX):
@@ -243,7 +246,7 @@ class KafkaConfigStore(ConfigStore):
             except Exception:
                 log.exception("Error in the config update listener")
 
-    def _target_state(self, name: str, value: Any) -> Any:
+    def _target_state(self, name: str, value: Any) -> Notify | None:
         with self._lock:
             if value is None:
                 self._states.pop(name, None)
@@ -265,7 +268,7 @@ class KafkaConfigStore(ConfigStore):
                 return None
         return lambda listener: listener.on_connector_target_state_change(name)
 
-    def _connector(self, name: str, value: Any) -> Any:
+    def _connector(self, name: str, value: Any) -> Notify | None:
         with self._lock:
             if value is None:
                 self._remove(name)
@@ -287,7 +290,7 @@ class KafkaConfigStore(ConfigStore):
         with self._lock:
             self._deferred.setdefault(task.connector, {})[task] = {str(k): v for k, v in props.items()}
 
-    def _commit(self, name: str, value: Any) -> Any:
+    def _commit(self, name: str, value: Any) -> Notify | None:
         with self._lock:
             config = self._configs.get(name)
             if config is None:
@@ -322,7 +325,7 @@ class KafkaConfigStore(ConfigStore):
         self._deferred.pop(name, None)
         self._applied.pop(name, None)
 
-    def _restart(self, name: str, value: Any) -> Any:
+    def _restart(self, name: str, value: Any) -> Notify | None:
         if not isinstance(value, dict):
             log.error("Ignoring restart request because the value is not a map")
             return None
@@ -332,7 +335,7 @@ class KafkaConfigStore(ConfigStore):
                                  include_tasks if isinstance(include_tasks, bool) else False)
         return lambda listener: listener.on_restart_request(request)
 
-    def _session(self, value: Any) -> Any:
+    def _session(self, value: Any) -> Notify | None:
         if not isinstance(value, dict):
             log.error("Ignoring session key because the value is not a map")
             return None
@@ -349,7 +352,7 @@ class KafkaConfigStore(ConfigStore):
             self._session_key = key
         return lambda listener: listener.on_session_key_update(key)
 
-    def _logger(self, namespace: str, value: Any) -> Any:
+    def _logger(self, namespace: str, value: Any) -> Notify | None:
         level = value.get("level") if isinstance(value, dict) else None
         if not isinstance(level, str):
             log.error("Ignoring logging level for namespace %s because it is in the wrong format", namespace)

@@ -15,14 +15,21 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from kcli.connect.errors import ConnectError
 from kcli.errors import ConfigError
 
+if TYPE_CHECKING:
+    from confluent_kafka import Consumer, KafkaError, Message, Producer
+    from confluent_kafka.admin import AdminClient, TopicMetadata
+
+    from kcli.clients.records import KafkaRecord
+
 log = logging.getLogger(__name__)
 
 RecordCallback = Callable[[bytes | None, bytes | None, int, int], None]  # key, value, partition, offset
+LogFactory: TypeAlias = "Callable[[RecordCallback], KafkaLog]"  # builds a store's log around its callback
 
 
 @dataclass
@@ -37,7 +44,7 @@ class TopicSpec:
     configs: dict[str, str] = field(default_factory=dict)
 
 
-def ensure_topic(admin: Any, spec: TopicSpec, timeout: float = 30.0) -> int:
+def ensure_topic(admin: AdminClient, spec: TopicSpec, timeout: float = 30.0) -> int:
     """Create the topic compacted if it does not exist; check an existing one is compact-only.
 
     Returns the partition count. Raises ConfigError (bad cleanup.policy) or ConnectError."""
@@ -87,7 +94,7 @@ def ensure_topic(admin: Any, spec: TopicSpec, timeout: float = 30.0) -> int:
     return len(md.partitions)
 
 
-def _metadata(admin: Any, topic: str, timeout: float) -> Any:
+def _metadata(admin: AdminClient, topic: str, timeout: float) -> TopicMetadata | None:
     from confluent_kafka import KafkaException
 
     try:
@@ -114,15 +121,15 @@ class KafkaLog:
     """A producer and a follow-from-the-beginning consumer on one topic, with read-to-end."""
 
     def __init__(self, topic: str, producer_config: Mapping[str, str], consumer_config: Mapping[str, str],
-                 admin: Any, on_record: RecordCallback, spec: TopicSpec | None = None) -> None:
+                 admin: AdminClient, on_record: RecordCallback, spec: TopicSpec | None = None) -> None:
         self.topic = topic
         self._producer_config = dict(producer_config)
         self._consumer_config = dict(consumer_config)
         self._admin = admin
         self._on_record = on_record
         self._spec = spec
-        self._producer: Any = None
-        self._consumer: Any = None
+        self._producer: Producer | None = None
+        self._consumer: Consumer | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._lock = threading.Lock()
@@ -183,11 +190,11 @@ class KafkaLog:
         """Produce one record; the Future resolves to its offset when the broker acknowledged it (or fails)."""
         future: Future[int] = Future()
 
-        def on_delivery(err: Any, msg: Any) -> None:
+        def on_delivery(err: KafkaError | None, msg: Message) -> None:
             if err is not None:
                 future.set_exception(ConnectError(f"Failed to write to topic {self.topic}: {err.str()}"))
             else:
-                future.set_result(msg.offset())
+                future.set_result(cast("KafkaRecord", msg).offset())
 
         producer = self._producer
         if producer is None:
@@ -262,6 +269,8 @@ class KafkaLog:
         consumer, producer = self._consumer, self._producer
         tps = [KTP(self.topic, p) for p in self.partitions]
         try:
+            if consumer is None or producer is None:  # start() makes both before it starts this thread
+                raise ConnectError(f"The log of topic {self.topic} is not running")
             while not self._stopping.is_set():
                 msg = consumer.poll(0.05 if self._waiters else 0.25)
                 batch = [msg] if msg is not None else []
@@ -273,11 +282,12 @@ class KafkaLog:
                         if err.code() != -191:  # _PARTITION_EOF
                             log.warning("Error reading topic %s: %s", self.topic, err.str())
                         continue
+                    record = cast("KafkaRecord", m)
                     try:
-                        self._on_record(m.key(), m.value(), m.partition(), m.offset())
+                        self._on_record(record.key(), record.value(), record.partition(), record.offset())
                     except Exception:
                         log.exception("Unexpected error handling a record of topic %s", self.topic)
-                    self._positions[m.partition()] = m.offset() + 1
+                    self._positions[record.partition()] = record.offset() + 1
                 producer.poll(0)
                 if self._waiters:
                     for tp in consumer.position(tps):

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kcli.connect.errors import ConnectError
-from kcli.connect.storage.kafka_log import KafkaLog
+from kcli.connect.storage.kafka_log import KafkaLog, LogFactory
 from kcli.connect.storage.offset_store import OffsetStore, encode_key, encode_value
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ READ_TIMEOUT_S = 30.0
 class KafkaOffsetStore(OffsetStore):
     """Offsets written to the topic (durable once acknowledged) and followed from it."""
 
-    def __init__(self, make_log: Any, write_timeout_s: float = 30.0) -> None:
+    def __init__(self, make_log: LogFactory, write_timeout_s: float = 30.0) -> None:
         super().__init__()
         self._log: KafkaLog = make_log(self._on_record)
         self._write_timeout = write_timeout_s

@@ -11,10 +11,9 @@ from __future__ import annotations
 import json
 import logging
 from concurrent.futures import Future
-from typing import Any
 
 from kcli.connect.converters.jackson import dumps_bytes
-from kcli.connect.storage.kafka_log import KafkaLog
+from kcli.connect.storage.kafka_log import KafkaLog, LogFactory
 from kcli.connect.storage.status_store import (
     FAILED,
     PAUSED,
@@ -62,7 +61,7 @@ def parse_status(value: bytes) -> Status | None:
 class KafkaStatusStore(MemoryStatusStore):
     """Statuses written to the status topic; what the store reads back is what the memory store holds."""
 
-    def __init__(self, make_log: Any) -> None:
+    def __init__(self, make_log: LogFactory) -> None:
         super().__init__()
         self._log: KafkaLog = make_log(self._on_record)
 

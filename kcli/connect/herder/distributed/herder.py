@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout  # not the builtin before Python 3.11
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kcli.connect.errors import (
     ConnectError,
@@ -37,6 +37,10 @@ from kcli.connect.storage.offset_store import OffsetStore
 from kcli.connect.storage.status_store import StatusStore
 from kcli.connect.task_id import TaskId
 from kcli.connect.worker_config import DistributedConfig, WorkerConfig
+
+if TYPE_CHECKING:
+    from kcli.connect.rest.forward import TaskConfigPoster
+    from kcli.connect.rest.loggers import LoggerLevels
 
 log = logging.getLogger("kcli.connect.distributed.DistributedHerder")
 
@@ -61,13 +65,13 @@ class DistributedHerder(ClusterOperations):
     def __init__(self, config: WorkerConfig, dist: DistributedConfig, worker_id: str, plugins: Plugins,
                  configs: KafkaConfigStore, statuses: StatusStore, offsets: OffsetStore,
                  member_factory: Callable[[DistributedHerder], GroupMember], rest_url: str,
-                 cluster_id: str | None = None, forwarder: Any = None) -> None:
+                 cluster_id: str | None = None, forwarder: TaskConfigPoster | None = None) -> None:
         super().__init__(config, worker_id, plugins, configs, statuses, offsets, cluster_id)
         self.configs: KafkaConfigStore = configs
         self.dist = dist
         self.rest_url = rest_url
         self.forwarder = forwarder  # posts task configs to the leader (rest/forward.py)
-        self.logger_levels: Any = None
+        self.logger_levels: LoggerLevels | None = None
         configs.listener = self
         self.member = member_factory(self)
         self._lock = threading.RLock()

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
     from kcli.connect.herder.distributed.member import GroupMember
     from kcli.connect.herder.distributed.protocol import Assignment
+    from kcli.connect.rest.forward import TaskConfigPoster
     from kcli.connect.storage.kafka_config_store import KafkaConfigStore
     from kcli.connect.worker_config import DistributedConfig
 
@@ -53,7 +54,7 @@ class ClusterOperations(AbstractHerder):
     dist: DistributedConfig
     session_key: SessionKey | None
     generation_id: int
-    forwarder: Any
+    forwarder: TaskConfigPoster | None
     _running_connectors: set[str]
     _pending_restarts: dict[str, RestartRequest]
     _lock: threading.RLock
@@ -140,8 +141,8 @@ class ClusterOperations(AbstractHerder):
         if self._is_leader():
             self._write_task_configs(name, configs)
             return
-        leader = self.leader_url()
-        if not leader or self.forwarder is None:
+        leader, forwarder = self.leader_url(), self.forwarder
+        if not leader or forwarder is None:
             raise ConnectError("Request to leader to reconfigure connector tasks failed because the URL of the "
                                "leader's REST interface is empty!")
         key = self.session_key
@@ -151,7 +152,7 @@ class ClusterOperations(AbstractHerder):
             body = json.dumps(configs).encode("utf-8")
             headers = session.signature_headers(key, body, algorithm) if key is not None else {}  # as Apache
             try:
-                self.forwarder.post_task_configs(leader, name, body, headers)
+                forwarder.post_task_configs(leader, name, body, headers)
             except BaseException as exc:
                 log.error("Request to leader to reconfigure connector tasks failed: %s", exc)
                 on_error(exc)

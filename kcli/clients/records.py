@@ -1,0 +1,23 @@
+"""The type of a record the broker gave back, for annotations only (nothing imports confluent-kafka here)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class KafkaRecord(Protocol):
+    """A confluent_kafka Message from the broker whose error() is None: one a consumer returned, or one a
+    delivery report acknowledged.
+
+    confluent-kafka's stubs declare topic, partition and offset optional and headers a list or a dict, true of a
+    Message one builds; librdkafka sets all three on every such record and gives its headers as a list. Code
+    that has set the error messages aside casts the rest to this type.
+    """
+
+    def topic(self) -> str: ...
+    def partition(self) -> int: ...
+    def offset(self) -> int: ...
+    def key(self) -> bytes | None: ...
+    def value(self) -> bytes | None: ...
+    def headers(self) -> list[tuple[str, bytes | None]] | None: ...
+    def timestamp(self) -> tuple[int, int]: ...
