@@ -9,7 +9,6 @@ import traceback
 
 import click
 
-from kcli import __version__
 from kcli.errors import EXIT_FAILED, EXIT_INTERRUPTED, KcliError, kafka_reason, one_line
 from kcli.logs import debug_enabled
 
@@ -22,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "connect": ("kcli.cli.connect", "Run an embedded Kafka Connect worker (connect-standalone/distributed.sh)."),
     "connectors": ("kcli.cli.connectors", "Manage connectors through the Connect REST API."),
     "config": ("kcli.cli.config", "Show the effective configuration of .properties/YAML/JSON files."),
+    "cluster": ("kcli.cli.cluster", "Describe the cluster and its brokers; dynamic broker configs (kafka-configs.sh)."),
 }
 
 
@@ -72,13 +72,23 @@ def _check_level(ctx: click.Context, param: click.Parameter, value: str | None) 
     return value.strip().upper()
 
 
+def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from kcli.versions import version_line
+
+    click.echo(version_line())
+    ctx.exit()
+
+
 EPILOG = """Exit codes: 0 success; 1 the operation failed on the Kafka or REST side; 2 usage or
 input error; 3/4 `connectors status` FAILED / not running; 130 interrupted.
 `--debug` (or KCLI_DEBUG=1) shows the traceback behind an error."""
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG)
-@click.version_option(__version__, "-V", "--version", prog_name="kcli", message="%(prog)s %(version)s")
+@click.option("-V", "--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show kcli's version and the Kafka client library's (no broker is contacted).")
 @click.option("--debug", is_flag=True, envvar="KCLI_DEBUG", help="Show tracebacks behind errors.")
 @click.option("--no-color", is_flag=True, help="Never colour the output (NO_COLOR works too).")
 @click.option("--log-level", envvar="KCLI_LOG_LEVEL", metavar="LEVEL", callback=_check_level,

@@ -14,9 +14,12 @@ from tests.helpers import ACCEPTANCE, ROOT, run_kcli, run_kcli_closed_stdout
 
 
 def test_version() -> None:
+    import confluent_kafka
+
     proc = run_kcli(["--version"])
     assert proc.returncode == 0
-    assert proc.stdout.strip() == f"kcli {__version__}"
+    assert proc.stdout == (f"kcli {__version__} (confluent-kafka {confluent_kafka.version()}, "
+                           f"librdkafka {confluent_kafka.libversion()[0]})\n")
 
 
 def test_help_lists_every_group() -> None:

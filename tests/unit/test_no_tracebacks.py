@@ -35,6 +35,7 @@ MUST_FIND = {
     ("topics", "--partitions"), ("topics", "--replication-factor"), ("topics", "--timeout"),
     ("topics alter", "--partitions"), ("topics create", "--replication-factor"), ("topics config get", "--timeout"),
     ("groups", "--timeout"), ("groups describe", "--timeout"),
+    ("cluster describe", "--timeout"), ("cluster config get", "--broker"), ("cluster config set", "--broker"),
     ("consume", "--partition"), ("consume", "--max-messages"), ("consume", "--timeout-ms"), ("consume", "--offset"),
     ("produce", "--max-block-ms"), ("produce", "--batch-size"), ("produce", "--partition"),
     ("produce", "--request-timeout-ms"), ("connectors", "--timeout"), ("connectors status", "--timeout"),
@@ -94,6 +95,11 @@ def base_args(path: tuple[str, ...], name: str | None, tmp: Path) -> list[str]:
         if not leaf:  # Apache's flag form
             return args + ["--list"]
         return args + ({("delete-offsets",): ["g", "--topic", "t"], ("list",): []}.get(leaf, ["g"]))
+    if head == "cluster":
+        args = ["cluster", *leaf, "--bootstrap-server", UNREACHABLE_BOOTSTRAP]
+        args += ["--timeout", SHORT] if name != "timeout" else []
+        args += ["--broker", "1"] if leaf[:1] == ("config",) and name != "broker" else []
+        return args + {("config", "set"): ["a=b"], ("config", "delete"): ["a"]}.get(leaf, [])
     if head == "consume":
         return ["consume", "--bootstrap-server", UNREACHABLE_BOOTSTRAP, "--topic", "t",
                 "-X", "default.api.timeout.ms=100"]

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from kafka.coordinator.base import BaseCoordinator, MemberState
 
+from kcli.clients.kafka_python import kafka_python_config
 from kcli.connect.errors import ConnectError
 from kcli.connect.herder.distributed import assignor as assignors
 from kcli.connect.herder.distributed.protocol import (
@@ -97,38 +98,7 @@ class GroupMember(ABC):
 
 def _kafka_python_config(props: dict[str, str], client_id: str) -> dict[str, Any]:
     """kafka-python's settings from a worker's Java client properties (security included)."""
-    from kcli.clients.translate import parse_jaas
-
-    cfg: dict[str, Any] = {
-        "bootstrap_servers": [s.strip() for s in props.get("bootstrap.servers", "localhost:9092").split(",")
-                              if s.strip()],
-        "client_id": client_id,
-    }
-    simple = {"security.protocol": "security_protocol", "sasl.mechanism": "sasl_mechanism",
-              "ssl.key.password": "ssl_password", "client.dns.lookup": "client_dns_lookup"}
-    numbers = {"request.timeout.ms": "request_timeout_ms", "retry.backoff.ms": "retry_backoff_ms",
-               "reconnect.backoff.ms": "reconnect_backoff_ms", "reconnect.backoff.max.ms": "reconnect_backoff_max_ms",
-               "metadata.max.age.ms": "metadata_max_age_ms", "connections.max.idle.ms": "connections_max_idle_ms"}
-    for key, value in props.items():
-        if key in simple:
-            cfg[simple[key]] = value.strip()
-        elif key in numbers:
-            try:
-                cfg[numbers[key]] = int(value)
-            except ValueError:
-                raise ConfigError(f"Invalid value {value} for configuration {key} (key '{key}')") from None
-    if "sasl.jaas.config" in props:
-        _, options = parse_jaas(props["sasl.jaas.config"])
-        if "username" in options:
-            cfg["sasl_plain_username"] = options["username"]
-        if "password" in options:
-            cfg["sasl_plain_password"] = options["password"]
-    if "ssl.truststore.location" in props:
-        cfg["ssl_cafile"] = props["ssl.truststore.location"]
-    if "ssl.keystore.location" in props:
-        cfg["ssl_certfile"] = cfg["ssl_keyfile"] = props["ssl.keystore.location"]
-    if "ssl.endpoint.identification.algorithm" in props:
-        cfg["ssl_check_hostname"] = props["ssl.endpoint.identification.algorithm"].strip().lower() == "https"
+    cfg = kafka_python_config(props, client_id)
     cfg.setdefault("request_timeout_ms", 40000)  # Apache's DistributedConfig default
     return cfg
 
