@@ -25,12 +25,14 @@ print.offset, print.headers, key.separator, line.separator, headers.separator, n
 value.deserializer. Beyond Apache: --offset -N (last N per partition), --offset @TIME (ISO-8601 or epoch ms),
 --output json (one envelope per record; bytes that are not UTF-8 are base64 and marked *_encoding), -f FORMAT
 (kcat tokens %t %p %o %k %s %h %T %K %S). `Processed a total of N messages` goes to stderr.
---timeout-ms takes a duration (30s, 5m, 1500ms or bare milliseconds). A broker that does not answer the first
-metadata request within 10s (-X default.api.timeout.ms=… changes it) ends the command.
+--timeout-ms takes a duration (30s, 5m, 1500ms or bare milliseconds). Bounded reads (beyond Apache): -e stops at
+the end offsets of the start, --until at an offset or a time, both exclusive (`--offset 10 --until 20` prints
+offsets 10..19); with --max-messages and --timeout-ms, whichever comes first ends the command. A broker that
+does not answer the first metadata request within 10s (-X default.api.timeout.ms=… changes it) ends the command.
 
 \b
 Exit codes:
-  0  stopped by --max-messages, --timeout-ms of silence, Ctrl-C/SIGTERM or a closed stdout
+  0  stopped by --max-messages, --timeout-ms of silence, -e/--until reached, Ctrl-C/SIGTERM or a closed stdout
   1  the broker was unreachable, the --topic does not exist or has no such --partition (without --group), or a
      record could not be formatted
   2  usage or input error before anything was read (bad flag, malformed file or property)"""
@@ -47,6 +49,11 @@ Exit codes:
               help="earliest, latest, N, -N (last N per partition) or @TIME (ISO-8601 or epoch ms).")
 @click.option("--max-messages", type=JavaInt(minimum=0), help="Stop after this many records.")
 @click.option("--timeout-ms", type=Duration(), help="Stop when no record arrives for this long (e.g. 5s, 1500).")
+@click.option("-e", "--exit-at-end", is_flag=True,
+              help="Stop once every partition reached the end offset it had at start (as kcat -e).")
+@click.option("--until", metavar="OFFSET|@TIME",
+              help="Stop before offset N in every partition, or before the first record stamped TIME or later "
+              "(ISO-8601 or epoch ms).")
 @click.option("--isolation-level", type=click.Choice(["read_committed", "read_uncommitted"]))
 @click.option("--key-deserializer", help="String, ByteArray, Integer, Long, Short, Float, Double, UUID (or the "
               "Apache class name).")

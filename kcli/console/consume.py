@@ -7,11 +7,15 @@ import random
 import re
 import sys
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kcli.clients import ClientOptions
 from kcli.errors import KafkaOperationError, UsageError, kafka_reason
 from kcli.output import echo
+
+if TYPE_CHECKING:
+    from kcli.console.bounds import Bounds, Until
+    from kcli.console.positions import StartSpec
 
 METADATA_WAIT = 10.0  # seconds the first metadata request may take (-X default.api.timeout.ms)
 
@@ -29,6 +33,8 @@ class ConsumeArgs:
     offset_spec: str | None = None  # --offset
     max_messages: int | None = None
     timeout_ms: float | None = None  # seconds
+    exit_at_end: bool = False  # -e
+    until: str | None = None  # --until OFFSET|@TIME
     isolation_level: str | None = None
     key_deserializer: str | None = None
     value_deserializer: str | None = None
@@ -63,6 +69,14 @@ def _validate(a: ConsumeArgs) -> None:
             re.compile(a.include)
         except re.error as exc:
             raise UsageError(f"--include '{a.include}' is not a valid regular expression: {exc}") from None
+
+
+def _check_range(start: StartSpec, until: Until) -> None:
+    """--offset and --until of the same kind must not cross (an equal pair is an empty range)."""
+    if start.kind == "absolute" and until.kind == "offset" and start.value > until.value:
+        raise UsageError(f"--until {until.value} is before --offset {start.value}")
+    if start.kind == "time" and until.kind == "time" and start.value > until.value:
+        raise UsageError(f"--until @{until.value} is before --offset @{start.value} (epoch ms)")
 
 
 def _formatter_props(a: ConsumeArgs) -> dict[str, str]:
@@ -109,6 +123,7 @@ def run(a: ConsumeArgs, client: ClientOptions) -> None:
     """Check the options, then read records and print them until a stop (see `kcli consume --help`)."""
     _validate(a)
 
+    from kcli.console.bounds import parse_until
     from kcli.console.formatters import make_formatter
     from kcli.console.positions import StartSpec, parse_offset
 
@@ -116,6 +131,9 @@ def run(a: ConsumeArgs, client: ClientOptions) -> None:
         start = parse_offset(a.offset_spec)
     else:
         start = StartSpec("earliest" if a.from_beginning else "latest")
+    until = parse_until(a.until) if a.until is not None else None
+    if until is not None:
+        _check_range(start, until)
 
     def skip(msg: Any, exc: Exception) -> None:
         echo(f"[ERROR] Error processing message, skipping this message: {exc} (topic {msg.topic()}, "
@@ -124,25 +142,33 @@ def run(a: ConsumeArgs, client: ClientOptions) -> None:
     formatter = make_formatter(a.formatter, _formatter_props(a), a.output, a.fmt,
                                skip if a.skip_message_on_error else None)
     cfg, named_group = _consumer_config(client, a.group, a.from_beginning, a.isolation_level)
-    _consume(cfg, named_group, formatter, a, start)
+    _consume(cfg, named_group, formatter, a, start, until)
 
 
-def _subscribe_pattern(consumer: Any, regex: str) -> None:
-    """Subscribe to every topic whose whole name matches (librdkafka takes POSIX extended regexes)."""
+def _subscribe(consumer: Any, topic: str | None, regex: str | None, bounds: Bounds | None) -> None:
+    """Subscribe to the topic, or to every topic whose whole name matches (librdkafka takes POSIX extended
+    regexes); a bounded consume follows the assignments."""
     from confluent_kafka import KafkaException
 
+    hooks = {} if bounds is None else {"on_assign": bounds.on_assign, "on_revoke": bounds.on_revoke,
+                                       "on_lost": bounds.on_revoke}
+    if regex is None:
+        consumer.subscribe([str(topic)], **hooks)
+        return
     try:
-        consumer.subscribe([f"^({regex})$"])
+        consumer.subscribe([f"^({regex})$"], **hooks)
     except KafkaException as exc:
         raise UsageError(f"--include '{regex}' cannot be used as a subscription pattern: "
                          f"{kafka_reason(exc)}") from None
 
 
-def _consume(cfg: dict[str, str], named_group: bool, formatter: Any, a: ConsumeArgs, start: Any) -> None:
+def _consume(cfg: dict[str, str], named_group: bool, formatter: Any, a: ConsumeArgs, start: Any,
+             until: Until | None) -> None:
     from confluent_kafka import KafkaException
 
     from kcli.clients import make_consumer
     from kcli.console import positions
+    from kcli.console.bounds import Bounds
     from kcli.console.consume_loop import StopFlag
     from kcli.console.consume_loop import run as run_loop
     from kcli.console.reach import await_metadata, configured_wait
@@ -152,18 +178,30 @@ def _consume(cfg: dict[str, str], named_group: bool, formatter: Any, a: ConsumeA
     store = named_group and cfg.get("enable.auto.commit", "true").strip().lower() == "true"
     bootstrap = cfg["bootstrap.servers"]
     wait = configured_wait(cfg, "default.api.timeout.ms", METADATA_WAIT)
-    consumer = make_consumer(cfg, **({"enable.auto.offset.store": False} if store else {}))
+    extra: dict[str, object] = {"enable.auto.offset.store": False} if store else {}
+    if a.exit_at_end:
+        extra["enable.partition.eof"] = True  # an empty or drained partition says so
+    consumer = make_consumer(cfg, **extra)
+    bounds = None
+    if a.exit_at_end or until is not None:
+        bounds = Bounds(consumer, a.exit_at_end, until, cfg["auto.offset.reset"], wait,
+                        None if a.include else a.topic)
     outcome = None
     timeout = a.timeout_ms
     try:
         topic, partition = a.topic, a.partition
-        if (a.include or named_group) and await_metadata(
-                consumer, bootstrap, wait, topic, stopped=lambda: stop.stopped) is None:
-            return
-        if a.include:
-            _subscribe_pattern(consumer, a.include)
-        elif named_group:
-            consumer.subscribe([topic])
+        if a.include or named_group:
+            meta = await_metadata(consumer, bootstrap, wait, topic, stopped=lambda: stop.stopped)
+            if meta is None:
+                return
+            if bounds is not None:  # the stops of the partitions that exist now: the end offsets at start
+                wanted = re.compile(a.include) if a.include else None
+                bounds.know((name, p) for name, info in meta.topics.items() if info.error is None
+                            and (name == topic if wanted is None else wanted.fullmatch(name))
+                            for p in info.partitions)
+            _subscribe(consumer, topic, a.include, bounds)
+        elif topic is None:
+            raise AssertionError("_validate lets no command without --topic or --include through")
         else:
             partitions = positions.topic_partitions(consumer, topic, wait, bootstrap, lambda: stop.stopped)
             if not partitions:  # stopped while waiting for the broker
@@ -174,6 +212,8 @@ def _consume(cfg: dict[str, str], named_group: bool, formatter: Any, a: ConsumeA
                                               f"{len(partitions)}: 0..{max(partitions)})")
                 partitions = [partition]
             starts = positions.resolve(consumer, topic, partitions, start, wait)
+            if bounds is not None:
+                bounds.prepare(starts)
             try:
                 consumer.assign(starts)
             except KafkaException as exc:
@@ -181,12 +221,12 @@ def _consume(cfg: dict[str, str], named_group: bool, formatter: Any, a: ConsumeA
                                           f"({bootstrap})") from None
         outcome = run_loop(consumer, formatter, sys.stdout.buffer, stop, a.max_messages,
                            None if timeout is None else timeout * 1000.0,
-                           store_offsets=store, warn=_warn)
+                           store_offsets=store, warn=_warn, bounds=bounds)
     finally:
         try:
             consumer.close()
         except Exception as exc:
             _warn(f"closing the consumer: {kafka_reason(exc)}")
-        echo(f"Processed a total of {outcome.count if outcome else 0} messages", err=True)
+        echo(f"Processed a total of {outcome.count if outcome is not None else 0} messages", err=True)
     if outcome is not None and outcome.error:
         raise KafkaOperationError(f"Error processing message, terminating consumer process: {outcome.error}")

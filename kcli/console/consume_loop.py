@@ -9,10 +9,13 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from kcli.console.formatters import FormatFailure, Formatter
 from kcli.errors import KafkaOperationError
+
+if TYPE_CHECKING:
+    from kcli.console.bounds import Bounds
 
 BATCH = 10_000  # records per consume() call, at most
 BATCH_BYTES = 2 << 20  # aim for about this much output per batch, so big records keep memory low
@@ -36,7 +39,7 @@ class StopFlag:
 @dataclass
 class Outcome:
     count: int = 0
-    reason: str = "stopped"  # max-messages | timeout | stopped | closed-output | error
+    reason: str = "stopped"  # max-messages | timeout | end | stopped | closed-output | error
     error: str | None = None
 
 
@@ -61,18 +64,20 @@ def _store(consumer: Any, msgs: list[Any]) -> None:
 
 
 def run(consumer: Any, formatter: Formatter, out: BinaryIO, stop: StopFlag, max_messages: int | None = None,
-        timeout_ms: int | None = None, store_offsets: bool = False,
-        warn: Callable[[str], None] | None = None) -> Outcome:
-    """Consume until max_messages, timeout_ms of silence, a signal or a closed stdout."""
+        timeout_ms: float | None = None, store_offsets: bool = False,
+        warn: Callable[[str], None] | None = None, bounds: Bounds | None = None) -> Outcome:
+    """Consume until max_messages, timeout_ms of silence, every partition at its bound, a signal or a closed
+    stdout."""
     gc.disable()  # the loop makes no reference cycles; collecting over 10,000 new objects per batch costs ~35%
     try:
-        return _run(consumer, formatter, out, stop, max_messages, timeout_ms, store_offsets, warn)
+        return _run(consumer, formatter, out, stop, max_messages, timeout_ms, store_offsets, warn, bounds)
     finally:
         gc.enable()
 
 
 def _run(consumer: Any, formatter: Formatter, out: BinaryIO, stop: StopFlag, max_messages: int | None,
-         timeout_ms: int | None, store_offsets: bool, warn: Callable[[str], None] | None) -> Outcome:
+         timeout_ms: float | None, store_offsets: bool, warn: Callable[[str], None] | None,
+         bounds: Bounds | None) -> Outcome:
     from confluent_kafka import KafkaError, Message
 
     consume, write, flush = consumer.consume, out.write, out.flush
@@ -83,6 +88,9 @@ def _run(consumer: Any, formatter: Formatter, out: BinaryIO, stop: StopFlag, max
     warned: set[str] = set()
     batch = BATCH
     while not stop.stopped:
+        if bounds is not None and bounds.complete:
+            outcome.reason = "end"
+            break
         want = batch if max_messages is None else min(batch, max_messages - outcome.count)
         if want <= 0:
             outcome.reason = "max-messages"
@@ -96,6 +104,8 @@ def _run(consumer: Any, formatter: Formatter, out: BinaryIO, stop: StopFlag, max
                 if idle_limit is not None and time.monotonic() - last_seen >= idle_limit:
                     outcome.reason = "timeout"
                     break
+                if bounds is not None:
+                    bounds.idle()
                 continue
         if any(map(message_error, msgs)):
             good = []
@@ -110,10 +120,16 @@ def _run(consumer: Any, formatter: Formatter, out: BinaryIO, stop: StopFlag, max
                     if warn and text not in warned:
                         warned.add(text)
                         warn(text)
+                elif bounds is not None:
+                    bounds.end_of_partition(m)
             msgs = good
             if not msgs:
                 continue
         last_seen = time.monotonic()
+        if bounds is not None:
+            msgs = bounds.cut(msgs)
+            if not msgs:
+                continue
         failure: FormatFailure | None = None
         try:
             data, printed = formatter.format_batch(msgs)
