@@ -66,6 +66,7 @@ class ResetRequest:
     export: bool
     fmt: str
     duration: str | None = None  # --by-duration: the timestamp is taken when the plan is made
+    hint: bool = False  # subcommand form without --dry-run/--execute: say it was a dry run
 
     @property
     def with_group_column(self) -> bool:
@@ -86,13 +87,14 @@ def _read_plan(path: str, groups: Sequence[str]) -> dict[str, dict[TP, int]]:
 
 def check(a: GroupArgs, flag_form: bool) -> ResetRequest:
     """Apache's checkArgs for --reset-offsets (and what it only finds later: scope, strategy, bad dates), as
-    usage errors before anything is asked of the broker. The dry-run notice is printed here, as Apache does."""
+    usage errors before anything is asked of the broker. Apache's dry-run WARN (flag form) is printed here, first,
+    as Apache prints it; the subcommand form says 'Dry run' after the plan instead."""
     extra = a.extra
     dry_run, execute, export = (bool(extra.get(k)) for k in ("dry_run", "execute", "export"))
     if dry_run and execute:
         raise UsageError("Option [reset-offsets] only accepts one of [execute] and [dry-run]")
-    if not dry_run and not execute:
-        echo(DRY_RUN_WARNING if flag_form else DRY_RUN_HINT, err=True)
+    if not dry_run and not execute and flag_form:
+        echo(DRY_RUN_WARNING, err=True)
     groups = tuple(a.group_ids)
     if not groups and not a.all_groups:
         raise UsageError("Option [reset-offsets] takes one of these options: [group], [all-groups]")
@@ -120,7 +122,8 @@ def check(a: GroupArgs, flag_form: bool) -> ResetRequest:
         strategy = Strategy(kind, int(str(given[kind])))
     elif kind == "file":
         strategy = Strategy(kind, plan=_read_plan(str(given[kind]), groups))
-    return ResetRequest(groups, a.all_groups, scope, strategy, execute, export, a.fmt, duration)
+    return ResetRequest(groups, a.all_groups, scope, strategy, execute, export, a.fmt, duration,
+                        hint=not dry_run and not execute and not flag_form)
 
 
 # -- broker ------------------------------------------------------------------------------------
@@ -296,6 +299,8 @@ def run_reset(a: GroupArgs, client: ClientOptions, flag_form: bool = True) -> No
         if plan.refused is None and not plan.offsets and req.scope.all_topics:
             echo(f"Consumer group '{plan.group}' has no committed offsets: nothing to reset.", err=True)
     _print(req, plans, committed)
+    if req.hint and any(p.offsets for p in plans):
+        echo(DRY_RUN_HINT, err=True)
     refused = [p.refused for p in plans if p.refused]
     for message in refused[:-1]:
         echo(f"kcli: error: {message}", err=True)
