@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from kcli import durations
 from kcli.errors import KafkaOperationError, UsageError
 from kcli.groups import render
-from kcli.output import emit_structured
+from kcli.output import echo, emit_structured
 
 if TYPE_CHECKING:
     from kcli.clients import ClientOptions
@@ -217,20 +217,92 @@ def _describe_offsets(svc: GroupService, infos: dict[str, GroupInfo], a: GroupAr
 
 
 def _describe_members(infos: dict[str, GroupInfo], a: GroupArgs) -> None:
-    raise UsageError("--members is not built yet")
+    if a.fmt != "text":
+        emit_structured([render.group_dict(info) for info in infos.values()], a.fmt)
+        return
+    for info in infos.values():
+        sized = _should_print(info, len(info.members))
+        sys.stdout.write(render.members_text(info, a.verbose, sized))
+        sys.stdout.flush()
 
 
 def _describe_state(infos: dict[str, GroupInfo], a: GroupArgs) -> None:
-    raise UsageError("--state is not built yet")
+    if a.fmt != "text":
+        emit_structured([render.group_dict(info) for info in infos.values()], a.fmt)
+        return
+    for info in infos.values():
+        _should_print(info, 1)
+        sys.stdout.write(render.state_text(info, a.verbose))
+        sys.stdout.flush()
 
 
 # -- delete ------------------------------------------------------------------------------------
 def _delete(svc: GroupService, a: GroupArgs) -> None:
-    raise UsageError("--delete is not built yet")
+    ids = _describe_ids(svc, a)
+    results = svc.delete_groups(ids)
+    deleted = render.java_hashmap_keys([g for g, e in results.items() if e is None])
+    errors = {g: e for g, e in results.items() if e is not None}
+    failed = {g: errors[g] for g in render.java_hashmap_keys(list(errors))}
+    if a.fmt != "text":
+        emit_structured([{"group": g, "deleted": e is None, "error": None if e is None else render.error_message(e)}
+                         for g, e in results.items()], a.fmt)
+    elif deleted and not failed:
+        echo(f"Deletion of requested consumer groups ({render.quoted(deleted)}) was successful.")
+    elif deleted:
+        echo(f"These consumer groups were deleted successfully: {render.quoted(deleted)}")
+    if failed:
+        lines = [f"Group '{g}' could not be deleted due to: {render.java_error(e)}" for g, e in failed.items()]
+        for line in lines[:-1]:
+            echo(f"kcli: error: {line}", err=True)
+        raise KafkaOperationError(lines[-1])
+
+
+# -- delete-offsets ----------------------------------------------------------------------------
+def _parse_topic_partitions(spec: str) -> tuple[str, list[int] | None]:
+    """`topic` (every partition) or `topic:0,2` as Apache reads --topic for delete-offsets."""
+    topic, sep, rest = spec.partition(":")
+    if not sep:
+        return spec, None
+    try:
+        return topic, [int(p.strip()) for p in rest.split(",") if p.strip()]
+    except ValueError:
+        raise UsageError(f"invalid --topic '{spec}': partitions must be whole numbers (TOPIC:P,P…)") from None
 
 
 def _delete_offsets(svc: GroupService, a: GroupArgs) -> None:
-    raise UsageError("--delete-offsets is not built yet")
+    group_id = a.group_ids[0]
+    wanted: set[TopicPartitionKey] = set()
+    whole: list[str] = []
+    for spec in a.topics:
+        topic, parts = _parse_topic_partitions(spec)
+        if parts is None:
+            whole.append(topic)
+        else:
+            wanted.update((topic, p) for p in parts)
+    results: dict[TopicPartitionKey, str | None] = {}
+    for topic, found in svc.topic_partitions(list(dict.fromkeys(whole))).items():
+        if isinstance(found, str):
+            results[(topic, -1)] = found
+        else:
+            wanted.update((topic, p) for p in found)
+    top, per = svc.delete_offsets(group_id, sorted(wanted))
+    results.update(per)
+    if a.fmt != "text":
+        emit_structured({"group": group_id, "error": render.error_message(top) if top else None,
+                         "partitions": [{"topic": t, "partition": p if p >= 0 else None,
+                                         "error": None if e is None else render.error_message(e)}
+                                        for (t, p), e in sorted(results.items())]}, a.fmt)
+    else:
+        if top is None:
+            echo(f"Request succeeded for deleting offsets from group {group_id}.")
+        sys.stdout.write(render.delete_offsets_text(results))
+        sys.stdout.flush()
+    if top in ("INVALID_GROUP_ID", "GROUP_ID_NOT_FOUND", "GROUP_AUTHORIZATION_FAILED", "NON_EMPTY_GROUP"):
+        raise KafkaOperationError(render.error_message(top))
+    if top is not None:
+        raise KafkaOperationError("Encountered some partition-level error, see the follow-up details.")
+    if any(results.values()):
+        raise KafkaOperationError("Encountered some partition-level error, see the follow-up details.")
 
 
 ACTIONS: dict[str, Callable[[GroupService, GroupArgs], None]] = {

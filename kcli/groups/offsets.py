@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from kcli.admin.session import UNREACHABLE, err_text
 from kcli.errors import KafkaOperationError
-from kcli.topics.service import _UNREACHABLE, _err_text
 
 if TYPE_CHECKING:
     from confluent_kafka.admin import AdminClient
@@ -63,10 +63,10 @@ def admin_failure(exc: BaseException, bootstrap: str, timeout: float) -> AdminFa
     """A librdkafka error (or a timeout) as one line; an unreachable cluster names the bootstrap."""
     from concurrent.futures import TimeoutError as FutureTimeout
 
-    code, text = _err_text(exc)
+    code, text = err_text(exc)
     if isinstance(exc, (TimeoutError, FutureTimeout)):
         code, text = "_TIMED_OUT", "no answer"
-    if code in _UNREACHABLE or "timed out" in text.lower():
+    if code in UNREACHABLE or "timed out" in text.lower():
         return AdminFailure(f"could not reach the Kafka broker at {bootstrap} within {timeout:g}s ({text})", code)
     return AdminFailure(text, code)
 
@@ -114,8 +114,8 @@ def log_end_offsets(admin: AdminClient, partitions: Iterable[TopicPartitionKey],
         try:
             out[(tp.topic, tp.partition)] = future.result(timeout=timeout + 5).offset
         except Exception as exc:
-            code, _ = _err_text(exc)
-            if code in _UNREACHABLE:
+            code, _ = err_text(exc)
+            if code in UNREACHABLE:
                 raise admin_failure(exc, bootstrap, timeout) from exc
             out[(tp.topic, tp.partition)] = None
     return out

@@ -142,3 +142,117 @@ def member_dict(m: Member) -> dict[str, Any]:
             "target_partitions": None if m.target_assignment is None else
             [{"topic": t, "partition": p} for t, p in sorted(m.target_assignment)],
             "member_epoch": m.member_epoch, "upgraded": m.upgraded}
+
+
+# -- --describe --members ----------------------------------------------------------------------
+def assignment_text(partitions: Sequence[TopicPartitionKey] | None) -> str:
+    """`t1:0,1;t2:3` (topics sorted, partitions sorted), `-` for none."""
+    if not partitions:
+        return MISSING
+    by_topic: dict[str, list[int]] = {}
+    for topic, partition in partitions:
+        by_topic.setdefault(topic, []).append(partition)
+    return ";".join(sorted(f"{t}:{','.join(str(p) for p in sorted(ps))}" for t, ps in by_topic.items()))
+
+
+def members_text(group: GroupInfo, verbose: bool, sized: bool) -> str:
+    """One group's `--members` table; `sized` (Apache computes widths only for a live group with members)."""
+    g, c, gi, h, cl, cur, tgt = 15, 15, 17, 15, 15, 20, 20
+    with_instance = classic = consumer = False
+    if sized:
+        for m in group.members:
+            g, c, h, cl = max(g, len(group.group_id)), max(c, len(m.consumer_id)), max(h, len(m.host)), \
+                max(cl, len(m.client_id))
+            gi = max(gi, len(m.group_instance_id or ""))
+            with_instance = with_instance or bool(m.group_instance_id)
+            cur = max(cur, len(assignment_text(m.assignment)))
+            tgt = max(tgt, len(assignment_text(m.target_assignment)))
+            classic = classic or m.upgraded is False
+            consumer = consumer or m.upgraded is True
+    migration = classic and consumer
+
+    def head(cells: Sequence[object]) -> str:
+        widths = [g, c, gi, h, cl, 15] if with_instance else [g, c, h, cl, 15]
+        return "".join(_pad(v, w) + " " for v, w in zip(cells, widths, strict=True))
+
+    def tail(cells: Sequence[object]) -> str:
+        widths = [15, cur, 15, tgt]
+        out = " ".join(_pad(v, w) for v, w in zip(cells, widths, strict=False))
+        return out + (f" {cells[4]}" if migration else "")
+
+    cols = ["GROUP", "CONSUMER-ID", *(["GROUP-INSTANCE-ID"] if with_instance else []), "HOST", "CLIENT-ID",
+            "#PARTITIONS"]
+    out = "\n" + head(cols)
+    if verbose:
+        out += tail(["CURRENT-EPOCH", "CURRENT-ASSIGNMENT", "TARGET-EPOCH", "TARGET-ASSIGNMENT", "UPGRADED"])
+    out += "\n"
+    for m in group.members:
+        out += head([group.group_id, m.consumer_id, *([m.group_instance_id or ""] if with_instance else []), m.host,
+                     m.client_id, len(m.assignment)])
+        if verbose:
+            out += tail([_opt(m.member_epoch), assignment_text(m.assignment), _opt(group.target_assignment_epoch),
+                         assignment_text(m.target_assignment), _opt(None if m.upgraded is None else
+                                                                     str(m.upgraded).lower())])
+        out += "\n"
+    return out
+
+
+# -- --describe --state ------------------------------------------------------------------------
+def state_text(group: GroupInfo, verbose: bool) -> str:
+    coordinator = group.coordinator.text if group.coordinator else MISSING
+    cw, gw = max(25, len(coordinator)), max(15, len(group.group_id))
+    strategy = group.assignor or MISSING
+
+    def line(cells: Sequence[object]) -> str:
+        fixed = [gw, cw, 20, 20, *([15, 25] if verbose else [])]
+        return "\n" + " ".join(_pad(v, w) for v, w in zip(cells, fixed, strict=False)) + " " + str(cells[-1])
+
+    head = ["GROUP", "COORDINATOR (ID)", "ASSIGNMENT-STRATEGY", "STATE",
+            *(["GROUP-EPOCH", "TARGET-ASSIGNMENT-EPOCH"] if verbose else []), "#MEMBERS"]
+    row = [group.group_id, coordinator, strategy, group.state,
+           *([_opt(group.group_epoch), _opt(group.target_assignment_epoch)] if verbose else []), len(group.members)]
+    return line(head) + line(row) + "\n"
+
+
+# -- --delete / --delete-offsets -----------------------------------------------------------------
+# Kafka error names -> the Java exception and message Apache's tool prints for them.
+JAVA_ERRORS = {
+    "NON_EMPTY_GROUP": ("GroupNotEmptyException", "The group is not empty."),
+    "GROUP_ID_NOT_FOUND": ("GroupIdNotFoundException", "The group id does not exist."),
+    "GROUP_SUBSCRIBED_TO_TOPIC": ("GroupSubscribedToTopicException",
+                                  "Deleting offsets of a topic is forbidden while the consumer group is actively "
+                                  "subscribed to it."),
+    "UNKNOWN_TOPIC_OR_PARTITION": ("UnknownTopicOrPartitionException",
+                                   "This server does not host this topic-partition."),
+    "GROUP_AUTHORIZATION_FAILED": ("GroupAuthorizationException", "Group authorization failed."),
+    "TOPIC_AUTHORIZATION_FAILED": ("TopicAuthorizationException", "Topic authorization failed."),
+    "INVALID_GROUP_ID": ("InvalidGroupIdException", "The configured groupId is invalid."),
+}
+
+
+def java_error(code: str) -> str:
+    """`org.apache.kafka.common.errors.X: message`, as Java prints an exception."""
+    cls, message = JAVA_ERRORS.get(code, ("KafkaException", code))
+    return f"org.apache.kafka.common.errors.{cls}: {message}"
+
+
+def error_message(code: str) -> str:
+    return JAVA_ERRORS.get(code, ("", code))[1]
+
+
+def quoted(groups: Iterable[str]) -> str:
+    return ", ".join(f"'{g}'" for g in groups)
+
+
+def delete_offsets_text(results: dict[TopicPartitionKey, str | None]) -> str:
+    """The TOPIC/PARTITION/STATUS table, sorted as Apache sorts it (topic and partition as one string)."""
+    width = max([15, *(len(t) for t, _ in results)])
+
+    def line(topic: str, partition: str, status: str) -> str:
+        return "\n" + _pad(topic, width) + " " + _pad(partition, 10) + " " + _pad(status, 15)
+
+    out = line("TOPIC", "PARTITION", "STATUS")
+    for (topic, partition), error in sorted(results.items(), key=lambda kv: kv[0][0] + str(kv[0][1])):
+        status = "Successful" if error is None else "Error: " + java_error(error)
+        out += line(topic, str(partition) if partition >= 0 else MISSING, status)
+    return out + "\n"

@@ -117,6 +117,7 @@ class GroupService:
         from kcli.clients import make_admin
 
         self.bootstrap = config.get("bootstrap.servers", "")
+        self.config = config
         self.timeout = timeout
         self.admin = make_admin(config)
 
@@ -165,3 +166,82 @@ class GroupService:
     def log_end_offsets(self, partitions: Iterable[TopicPartitionKey]) -> dict[TopicPartitionKey, int | None]:
         """One ListOffsets request for every partition given."""
         return log_end_offsets(self.admin, partitions, self.timeout, self.bootstrap)
+
+    # -- changes ----------------------------------------------------------------------------
+    def delete_groups(self, group_ids: Sequence[str]) -> dict[str, str | None]:
+        """DeleteGroups; per group None (deleted) or the librdkafka error name (NON_EMPTY_GROUP…)."""
+        try:
+            futures = self.admin.delete_consumer_groups(list(dict.fromkeys(group_ids)), request_timeout=self.timeout)
+        except Exception as exc:
+            raise self._fail(exc) from exc
+        out: dict[str, str | None] = {}
+        for group_id, future in futures.items():
+            try:
+                future.result(timeout=self.timeout + 5)
+                out[group_id] = None
+            except Exception as exc:
+                failure = self._fail(exc)
+                if failure.code in ("_TIMED_OUT", "_TRANSPORT", "_ALL_BROKERS_DOWN", "_RESOLVE"):
+                    raise failure from exc
+                out[group_id] = failure.code or "UNKNOWN"
+        return out
+
+    def topic_partitions(self, topics: Sequence[str]) -> dict[str, list[int] | str]:
+        """Partition ids of each topic, or the error name (UNKNOWN_TOPIC_OR_PART…) for one that cannot be described."""
+        from confluent_kafka import TopicCollection
+
+        if not topics:
+            return {}
+        try:
+            futures = self.admin.describe_topics(TopicCollection(list(topics)), request_timeout=self.timeout)
+        except Exception as exc:
+            raise self._fail(exc) from exc
+        out: dict[str, list[int] | str] = {}
+        for topic in topics:
+            try:
+                out[topic] = sorted(p.id for p in futures[topic].result(timeout=self.timeout + 5).partitions)
+            except Exception as exc:
+                failure = self._fail(exc)
+                if failure.code in ("_TIMED_OUT", "_TRANSPORT", "_ALL_BROKERS_DOWN", "_RESOLVE"):
+                    raise failure from exc
+                out[topic] = "UNKNOWN_TOPIC_OR_PARTITION" if failure.code == "UNKNOWN_TOPIC_OR_PART" else failure.code
+        return out
+
+    def delete_offsets(self, group_id: str, partitions: Sequence[TopicPartitionKey]
+                       ) -> tuple[str | None, dict[TopicPartitionKey, str | None]]:
+        """OffsetDelete (librdkafka's Python binding has none: kafka-python's admin client sends it).
+
+        Returns (top-level error name or None, per partition None or its error name)."""
+        from kafka.errors import KafkaError
+        from kafka.structs import TopicPartition
+
+        if not partitions:
+            return None, {}
+        client = self._kafka_python()
+        try:
+            result = client.delete_group_offsets(group_id, [TopicPartition(t, p) for t, p in partitions])
+        except KafkaError as exc:
+            name = str(getattr(exc, "message", "") or type(exc).__name__)
+            if name in ("KafkaTimeoutError", "NoBrokersAvailable") or "Timeout" in type(exc).__name__:
+                raise AdminFailure(f"could not reach the Kafka broker at {self.bootstrap} within {self.timeout:g}s "
+                                   f"({exc})", "_TIMED_OUT") from exc
+            return name, dict.fromkeys(partitions, name)
+        finally:
+            client.close()
+        per = {(tp.topic, tp.partition): (None if err.errno == 0 else err.message) for tp, err in result.items()}
+        errors = [e for e in per.values() if e]
+        return (errors[0] if errors else None), per
+
+    def _kafka_python(self) -> Any:
+        from kafka.admin import KafkaAdminClient
+        from kafka.errors import KafkaError
+
+        from kcli.clients.kafka_python import kafka_python_config
+
+        cfg = kafka_python_config(self.config, "kcli-groups")
+        cfg["request_timeout_ms"] = int(self.timeout * 1000)
+        try:
+            return KafkaAdminClient(**cfg)
+        except KafkaError as exc:
+            raise AdminFailure(f"could not reach the Kafka broker at {self.bootstrap} within {self.timeout:g}s "
+                               f"({exc})", "_TRANSPORT") from exc
