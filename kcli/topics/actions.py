@@ -3,12 +3,12 @@ service, hand the result to a formatter. The command-line layer (cli/topics.py) 
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
-from kcli import durations
+from kcli.admin.render import ConfigsView, entity_header, print_altered, print_configs
+from kcli.admin.session import parse_timeout
 from kcli.errors import KafkaOperationError, UsageError
 from kcli.output import echo, emit_structured
 from kcli.topics import render
@@ -82,15 +82,7 @@ class TopicArgs:
         return self.output or "text"
 
 
-ADMIN_MAX_TIMEOUT = 3600.0  # librdkafka's admin request/operation timeouts take at most 3600000 ms
-
-
-def parse_duration(text: str | None, default: float = 30.0) -> float:
-    """--timeout in seconds: `30s`, `5m`, `1500ms` or bare milliseconds (kcli.durations), at most 1h (the admin
-    client's limit); unset gives `default`."""
-    if not text:
-        return default
-    return durations.parse_duration(text, option="--timeout", positive=True, maximum=ADMIN_MAX_TIMEOUT)
+parse_duration = parse_timeout  # --timeout: `30s`, `5m`, `1500ms` or bare milliseconds, at most 1h
 
 
 def _flag(name: str) -> str:
@@ -147,11 +139,9 @@ def run(action: str, a: TopicArgs, client: ClientOptions) -> None:
 
 
 def _service(client: ClientOptions, timeout: float) -> TopicService:
-    from kcli.logs import debug_enabled
     from kcli.topics.service import TopicService
 
-    debug = debug_enabled() or os.environ.get("KCLI_LOG_LEVEL", "").upper() in ("DEBUG", "TRACE")
-    return TopicService(client.config(), timeout=timeout, debug=debug)
+    return TopicService(client.config(), timeout=timeout)
 
 
 def _matching(svc: TopicService, a: TopicArgs, required: bool) -> list[str]:
@@ -290,14 +280,8 @@ def config_get(client: ClientOptions, topic: str, show_all: bool, output: str | 
     """kafka-configs --describe --entity-type topics: dynamic overrides (all entries with --all)."""
     svc = _service(client, parse_duration(timeout))
     items = [c for c in svc.topic_configs(topic) if show_all or c.source == "DYNAMIC_TOPIC_CONFIG"]
-    fmt = output or "text"
-    if fmt == "text":
-        sys.stdout.write(render.configs_text(topic, items, show_all))
-    elif fmt == "table":
-        render.print_table(f"Configs for topic {topic}", ["Name", "Value", "Source", "Sensitive"],
-                           [(c.name, c.value, c.source, str(c.sensitive).lower()) for c in items])
-    else:
-        emit_structured({"topic": topic, "configs": [render.config_dict(c) for c in items]}, fmt)
+    print_configs([ConfigsView(entity_header("topic", topic, show_all), f"Configs for topic {topic}",
+                               {"topic": topic}, items)], output or "text")
 
 
 def config_alter(client: ClientOptions, topic: str, set_items: dict[str, str], delete_keys: list[str],
@@ -307,8 +291,4 @@ def config_alter(client: ClientOptions, topic: str, set_items: dict[str, str], d
         raise UsageError("give at least one config (k=v to set, k to delete)")
     svc = _service(client, parse_duration(timeout))
     svc.alter_configs(topic, set_items, delete_keys)
-    fmt = output or "text"
-    if fmt in ("json", "yaml"):
-        emit_structured({"topic": topic, "set": set_items, "deleted": delete_keys}, fmt)
-    else:
-        echo(f"Completed updating config for topic {topic}.")
+    print_altered(f"topic {topic}", {"topic": topic}, set_items, delete_keys, output or "text")

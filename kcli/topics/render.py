@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from kcli.topics.service import ConfigItem, PartitionInfo, TopicInfo
+from kcli.admin import render as admin_render
+from kcli.admin.configs import ConfigItem
+from kcli.topics.service import PartitionInfo, TopicInfo
 
 
 def _ids(ids: Iterable[int]) -> str:
@@ -72,21 +74,9 @@ def topic_dict(topic: TopicInfo, parts: Sequence[PartitionInfo] | None = None) -
     }
 
 
-def config_dict(c: ConfigItem) -> dict[str, Any]:
-    return {"name": c.name, "value": c.value, "source": c.source, "default": c.is_default,
-            "sensitive": c.sensitive, "read_only": c.read_only,
-            "synonyms": [{"source": s, "name": n, "value": v} for s, n, v in c.synonyms]}
-
-
 def configs_text(topic: str, items: Sequence[ConfigItem], show_all: bool) -> str:
-    """kafka-configs --describe layout: a header, then `  k=v sensitive=… synonyms={SOURCE:k=v, …}`."""
-    head = "All" if show_all else "Dynamic"
-    lines = [f"{head} configs for topic {topic} are:"]
-    for c in items:
-        syn = ", ".join(f"{s}:{n}={'null' if v is None else v}" for s, n, v in c.synonyms)
-        value = "null" if c.value is None else c.value
-        lines.append(f"  {c.name}={value} sensitive={str(c.sensitive).lower()} synonyms={{{syn}}}")
-    return "".join(line + "\n" for line in lines)
+    """kafka-configs --describe layout of one topic (kcli.admin.render)."""
+    return admin_render.configs_text(admin_render.entity_header("topic", topic, show_all), items)
 
 
 def print_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

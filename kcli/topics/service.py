@@ -7,36 +7,21 @@ Each method mirrors one branch of Apache's TopicCommand.TopicService; Kafka erro
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from kcli.errors import KafkaOperationError, UsageError, kafka_reason
+from kcli.admin.configs import ConfigItem, alter_configs, config_item, describe_configs
+from kcli.admin.session import UNREACHABLE as _UNREACHABLE
+from kcli.admin.session import AdminSession
+from kcli.admin.session import err_text as _err_text
+from kcli.errors import KafkaOperationError, kafka_reason
 from kcli.topics.spec import TopicSpec, java_hashmap_order, select_topics
 
 if TYPE_CHECKING:
     from confluent_kafka import Node, TopicPartitionInfo
-    from confluent_kafka.admin import ConfigEntry, ConfigSource
 
-_T = TypeVar("_T")
-
-_UNREACHABLE = ("_TRANSPORT", "_TIMED_OUT", "_ALL_BROKERS_DOWN", "_RESOLVE", "_WAIT_COORD")
 MAX_PARTITIONS = 100_000  # the most partitions librdkafka asks for (RD_KAFKAP_PARTITIONS_MAX)
-
-
-@dataclass
-class ConfigItem:
-    """One config entry of a topic as DescribeConfigs returns it."""
-
-    name: str
-    value: str | None
-    source: str
-    is_default: bool
-    sensitive: bool = False
-    read_only: bool = False
-    synonyms: list[tuple[str, str, str | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -93,55 +78,13 @@ def apache_uuid(uuid: Any) -> str:
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
-def _err_text(exc: BaseException) -> tuple[str, str]:
-    """(librdkafka error name, message) of a KafkaException or any other exception (never a KafkaError's repr)."""
-    arg = exc.args[0] if exc.args else None
-    if arg is not None and hasattr(arg, "str") and hasattr(arg, "name"):
-        return arg.name(), arg.str()
-    return type(exc).__name__, kafka_reason(exc)
-
-
-class TopicService:
+class TopicService(AdminSession):
     """Topic admin operations on one cluster, each bounded by `timeout` seconds."""
 
-    def __init__(self, config: Mapping[str, str], timeout: float = 30.0, debug: bool = False) -> None:
-        from kcli.clients import make_admin
-
-        self.bootstrap = config.get("bootstrap.servers", "")
-        self.timeout = timeout
-        # librdkafka's own connection chatter stays off stderr unless --debug / --log-level DEBUG asks for it
-        quiet = {} if debug else {"log_level": 0}
-        self.admin = make_admin(config, **quiet)
-
-    # -- plumbing ---------------------------------------------------------------------------
-    def _fail(self, exc: BaseException, subject: str | None = None) -> KafkaOperationError:
-        name, text = _err_text(exc)
-        if isinstance(exc, (TimeoutError, FutureTimeout)):  # distinct classes before Python 3.11
-            name, text = "_TIMED_OUT", "no answer"
-        if name in _UNREACHABLE or "timed out" in text.lower():
-            return KafkaOperationError(
-                f"could not reach the Kafka broker at {self.bootstrap} within {self.timeout:g}s ({text})")
+    def _kafka_error(self, name: str, text: str, subject: str | None) -> KafkaOperationError:
         if name == "UNKNOWN_TOPIC_OR_PART" and subject:
             return KafkaOperationError(f"Topic '{subject}' does not exist ({text})")
         return KafkaOperationError(text if not subject or subject in text else f"{text} (topic '{subject}')")
-
-    def _result(self, future: Future[_T], subject: str | None = None) -> _T:
-        try:
-            return future.result(timeout=self.timeout + 5)
-        except Exception as exc:  # KafkaException, TimeoutError
-            raise self._fail(exc, subject) from exc
-
-    def _submit(self, call: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
-        """Hand a request to the admin client; a request librdkafka refuses before sending is one error line."""
-        try:
-            return call(*args, **kwargs)
-        except (ValueError, TypeError) as exc:
-            raise UsageError(kafka_reason(exc)) from None
-        except Exception as exc:  # KafkaException
-            raise self._fail(exc) from exc
-
-    def _opts(self) -> dict[str, float]:
-        return {"request_timeout": self.timeout}
 
     # -- queries ----------------------------------------------------------------------------
     def all_topic_names(self) -> list[str]:
@@ -179,7 +122,7 @@ class TopicService:
                 name=desc.name,
                 topic_id=apache_uuid(desc.topic_id) if desc.topic_id is not None else "",
                 partitions=sorted((_partition(p) for p in desc.partitions), key=lambda p: p.partition),
-                configs=[_config_item(e) for e in entries.values()],
+                configs=[config_item(e) for e in entries.values()],
                 internal=bool(getattr(desc, "is_internal", False)),
             ))
         return out
@@ -189,11 +132,7 @@ class TopicService:
         return {node.id for node in cluster.nodes}
 
     def topic_configs(self, name: str) -> list[ConfigItem]:
-        from confluent_kafka.admin import ConfigResource
-
-        futs = self._submit(self.admin.describe_configs, [ConfigResource("topic", name)], **self._opts())
-        entries = self._result(next(iter(futs.values())), name)
-        return [_config_item(e) for e in entries.values()]
+        return describe_configs(self, "topic", name, name)
 
     # -- changes ----------------------------------------------------------------------------
     def create(self, specs: Sequence[TopicSpec], if_not_exists: bool) -> list[CreateResult]:
@@ -280,14 +219,7 @@ class TopicService:
 
     def alter_configs(self, name: str, set_items: Mapping[str, str], delete_keys: Sequence[str]) -> None:
         """Incremental alter (kafka-configs --alter --add-config / --delete-config) of one topic."""
-        from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
-
-        entries = [ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET) for k, v in set_items.items()]
-        entries += [ConfigEntry(k, None, incremental_operation=AlterConfigOpType.DELETE) for k in delete_keys]
-        res = ConfigResource("topic", name, incremental_configs=entries)
-        futs = self._submit(self.admin.incremental_alter_configs, [res], **self._opts())
-        for fut in futs.values():
-            self._result(fut, name)
+        alter_configs(self, "topic", name, set_items, delete_keys, name)
 
 
 def _nodes(nodes: Sequence[Node] | None) -> list[int] | None:
@@ -304,26 +236,4 @@ def _partition(p: TopicPartitionInfo) -> PartitionInfo:
         # librdkafka does not expose ELR; a 4.x broker answering DescribeTopicPartitions gives empty lists
         elr=_nodes(getattr(p, "elr", [])),
         last_known_elr=_nodes(getattr(p, "last_known_elr", [])),
-    )
-
-
-def _source_name(source: ConfigSource | int) -> str:
-    from confluent_kafka.admin import ConfigSource
-
-    try:
-        return ConfigSource(source).name
-    except ValueError:
-        return str(source)
-
-
-def _config_item(entry: ConfigEntry) -> ConfigItem:
-    synonyms = [(_source_name(s.source), s.name, s.value) for s in (entry.synonyms or {}).values()]
-    return ConfigItem(
-        name=entry.name,
-        value=entry.value,
-        source=_source_name(entry.source),
-        is_default=bool(entry.is_default),
-        sensitive=bool(entry.is_sensitive),
-        read_only=bool(entry.is_read_only),
-        synonyms=synonyms,
     )
