@@ -25,7 +25,7 @@ JAVA_ONLY = frozenset(
         "sasl.kerberos.min.time.before.relogin", "send.buffer.bytes", "receive.buffer.bytes",
         "retry.backoff.max.ms", "reconnect.backoff.max.ms", "socket.connection.setup.timeout.ms",
         "socket.connection.setup.timeout.max.ms", "check.crcs", "client.rack",
-        "request.timeout.ms", "group.protocol", "enable.metrics.push", "metadata.recovery.strategy",
+        "request.timeout.ms", "enable.metrics.push", "metadata.recovery.strategy",
         "metadata.recovery.rebootstrap.trigger.ms", "allow.auto.create.topics",
         "transaction.timeout.ms",
     }

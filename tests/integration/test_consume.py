@@ -134,6 +134,21 @@ def test_group_commits_and_resumes(bootstrap: str, ten: str) -> None:
     assert second.stdout.splitlines() == [f"v{i}" for i in range(4, 10)]
 
 
+@pytest.mark.parametrize("protocol", ["classic", "consumer"])
+def test_group_protocol_is_the_one_asked_for(bootstrap: str, ten: str, protocol: str) -> None:
+    """group.protocol reaches librdkafka: `consumer` joins as a KIP-848 group, as Apache's console consumer does."""
+    from confluent_kafka.admin import AdminClient
+
+    group = f"{protocol}-{ten}"
+    proc = consume(bootstrap, ten, "--group", group, "--from-beginning", "--max-messages", "3",
+                   "--command-property", f"group.protocol={protocol}")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["v0", "v1", "v2"]
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    listed = {g.group_id: g.type.name for g in admin.list_consumer_groups().result(30).valid}
+    assert listed[group] == protocol.upper()
+
+
 def test_auto_commit_off_commits_nothing(bootstrap: str, ten: str) -> None:
     from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
     from confluent_kafka.admin import AdminClient
