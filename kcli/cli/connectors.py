@@ -13,6 +13,7 @@ import click
 
 from kcli.cli.connectors_contexts import context_group
 from kcli.cli.types import JavaInt
+from kcli.clients import ClientOptions, client_options
 from kcli.connectors import actions, logic
 from kcli.connectors.client import DEFAULT_URL
 from kcli.connectors.options import OUTPUTS, ConnOptions
@@ -28,6 +29,11 @@ CODES_VALIDATE = f"Exit codes: 0 the config is valid; 1 it has errors (listed), 
 CODES_CREATE = (f"Exit codes: 0 created (--wait: and RUNNING); {EXIT_REST}, 409 when it exists; 2 usage or "
                 f"input error; with --wait 3 a task FAILED, 4 not RUNNING in time.")
 CODES_APPLY = f"Exit codes: 0 applied (or diff printed); {EXIT_REST}; 2 malformed file or usage error."
+CODES_LAG = ("Exit codes: 0 success (--wait-caught-up: the lag reached 0); 1 not caught up within --timeout "
+             "(default 60s), a source connector, Kafka or the worker unreachable, a REST error (404: connector not "
+             "found); 2 usage error (no bootstrap server known).")
+LAG_NOTE = ("The lag is read from Kafka: --bootstrap-server (env KCLI_BOOTSTRAP_SERVER, or bootstrap.servers in "
+            "--command-config/-X) names the worker's cluster, which its REST API does not expose.")
 
 _CONN_PARAMS = ("urls", "context", "user", "password", "cacert", "cert", "key", "insecure", "timeout", "output")
 
@@ -141,15 +147,29 @@ def config_cmd(name: str, conn: ConnOptions) -> None:
     actions.config(conn, name)
 
 
-@command.command("status", epilog=CODES_STATUS)
+@command.command("status", epilog=CODES_STATUS + " With a bootstrap server (--bootstrap-server, "
+                 "KCLI_BOOTSTRAP_SERVER, --command-config/-X), a sink connector's line gets a LAG column (its "
+                 "group's total lag; a \"lag\" object in JSON/YAML).")
 @NAME
 @click.option("--wait", "wait", type=click.Choice(logic.TARGET_STATES, case_sensitive=False), default=None,
               metavar="STATE", help="Poll until the connector and every task are STATE (RUNNING, PAUSED, STOPPED); "
                                     "FAILED ends the wait at once (exit 3). Bounded by --timeout (default 60s).")
 @connection_options
-def status_cmd(name: str, wait: str | None, conn: ConnOptions) -> None:
+@client_options(property_flag=None)
+def status_cmd(name: str, wait: str | None, conn: ConnOptions, client: ClientOptions) -> None:
     """Show a connector's state and its tasks'; the exit code says whether all are RUNNING."""
-    _exit(actions.status(conn, name, wait))
+    _exit(actions.status(conn, name, wait, client))
+
+
+@command.command("lag", epilog=CODES_LAG + " " + LAG_NOTE)
+@NAME
+@click.option("--wait-caught-up", is_flag=True,
+              help="Poll until the lag is 0 in every partition (bounded by --timeout, default 60s; exit 1 if not).")
+@connection_options
+@client_options(property_flag=None)
+def lag_cmd(name: str, wait_caught_up: bool, conn: ConnOptions, client: ClientOptions) -> None:
+    """Show a sink connector's lag: its consumer group's offsets against the end of each partition, and the total."""
+    actions.sink_lag(conn, name, client, wait_caught_up)
 
 
 @command.command("tasks", epilog=CODES_PLAIN)

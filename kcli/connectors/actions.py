@@ -8,14 +8,17 @@ notice on stderr; FAILED (3) and every error are raised as KcliError.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kcli.config import parse_assignments
-from kcli.connectors import contexts, logic, render
+from kcli.connectors import contexts, lag, logic, render
 from kcli.connectors.client import ConnectClient, Response, RestError
 from kcli.connectors.options import ConnOptions, make_client, resolve
 from kcli.errors import KcliError, UsageError
 from kcli.output import echo, emit_structured
+
+if TYPE_CHECKING:
+    from kcli.clients import ClientOptions
 
 T = TypeVar("T")
 
@@ -89,20 +92,67 @@ def config(conn: ConnOptions, name: str) -> None:
     render.emit_config(_named(name, lambda: make_client(conn).config(name)).body, conn.output, title=name)
 
 
-def status(conn: ConnOptions, name: str, wait: str | None) -> int:
-    """Print the status (after waiting for state `wait`, when given); the exit code of what it shows."""
+def status(conn: ConnOptions, name: str, wait: str | None, kafka: ClientOptions | None = None) -> int:
+    """Print the status (after waiting for state `wait`, when given); the exit code of what it shows.
+
+    With a bootstrap server in `kafka`, a sink's status also shows its lag (a "lag" object in JSON).
+    """
     client = make_client(conn)
     if wait:
         result = _named(name, lambda: logic.wait_for_state(client, name, wait.upper(), conn.timeout))
         if result.status is None:
             raise KcliError(result.message)
+        _add_lag(client, name, result.status, kafka, conn.timeout)
         render.emit_status(result.status, conn.output)
         if result.code == logic.EXIT_RUNNING:
             return 0
         return _finish_status(result.code, result.message)
     body = _named(name, lambda: client.status(name)).body
+    _add_lag(client, name, body, kafka, conn.timeout)
     render.emit_status(body, conn.output)
     return _finish_status(*logic.evaluate(body))
+
+
+def _add_lag(client: ConnectClient, name: str, body: Any, kafka: ClientOptions | None, timeout: float | None) -> None:
+    """Put a sink's lag into its status when a bootstrap server was given; a failure is a warning (the exit
+    code stays the status')."""
+    if kafka is None or not isinstance(body, dict) or body.get("type") != "sink":
+        return
+    cfg = lag.given_kafka_config(kafka)
+    if cfg is None:
+        return
+    try:
+        config = client.config(name).body or {}
+        body["lag"] = lag.measure(cfg, name, config, min(timeout or lag.KAFKA_TIMEOUT, lag.KAFKA_TIMEOUT)).as_json()
+    except KcliError as exc:
+        _echo_err(f"warning: no lag for connector {name}: {exc}")
+        body["lag"] = {"connector": name, "total_lag": None, "error": str(exc)}
+
+
+def sink_lag(conn: ConnOptions, name: str, kafka: ClientOptions, wait_caught_up: bool) -> None:
+    """Print a sink connector's lag per partition and in total; with `wait_caught_up`, first wait (up to
+    --timeout, default 60s) until it is 0, and fail (exit 1) after printing it when it is not."""
+    client = make_client(conn)
+    config = _named(name, lambda: lag.sink_config(client, name))
+    cfg = lag.kafka_config(kafka, name, config)
+    from kcli.clients import make_admin
+
+    admin = make_admin(cfg)
+    kafka_timeout = min(conn.timeout or lag.KAFKA_TIMEOUT, lag.KAFKA_TIMEOUT)
+
+    def once() -> lag.SinkLag:
+        return lag.measure(cfg, name, config, kafka_timeout, admin=admin)
+
+    if not wait_caught_up:
+        result = once()
+        render.emit(result.as_json(), conn.output, render.lag_rows, title=f"connector {name}, group {result.group}")
+        return
+    waited = conn.timeout if conn.timeout is not None else logic.DEFAULT_WAIT
+    result, caught_up = lag.wait_caught_up(once, waited)
+    render.emit(result.as_json(), conn.output, render.lag_rows, title=f"connector {name}, group {result.group}")
+    if not caught_up:
+        raise KcliError(f"connector {name} did not catch up within {waited:g}s ({result.summary()})")
+    _echo_err(f"connector {name} is caught up (group {result.group})")
 
 
 def tasks(conn: ConnOptions, name: str) -> None:

@@ -81,6 +81,7 @@ def print_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: st
 
 # -- rows of each listing ------------------------------------------------------------------------
 
+MISSING = "-"  # an unknown offset or lag, as kafka-consumer-groups.sh prints it
 STATE_STYLE = {"RUNNING": "green", "FAILED": "bold red", "PAUSED": "yellow", "STOPPED": "yellow",
                "UNASSIGNED": "magenta", "RESTARTING": "cyan"}
 
@@ -114,13 +115,44 @@ def list_rows(data: Any) -> Rows:
 
 
 def status_rows(data: Mapping[str, Any]) -> Rows:
-    """ConnectorStateInfo: the connector line, then one line per task (FAILED ones with the trace's first line)."""
+    """ConnectorStateInfo: the connector line, then one line per task (FAILED ones with the trace's first line).
+
+    A sink's status that kcli gave a "lag" (`status --bootstrap-server`) has a LAG column: the connector's total.
+    """
     conn = data.get("connector") or {}
+    lag = data.get("lag")
     rows: list[Sequence[Any]] = [("connector", data.get("name"), conn.get("state"), conn.get("worker_id"),
                                   first_line(conn.get("trace")))]
     for task in data.get("tasks") or []:
         rows.append(("task", task.get("id"), task.get("state"), task.get("worker_id"), first_line(task.get("trace"))))
-    return ("KIND", "NAME/ID", "STATE", "WORKER", "TRACE"), rows
+    headers: tuple[str, ...] = ("KIND", "NAME/ID", "STATE", "WORKER", "TRACE")
+    if isinstance(lag, Mapping):
+        headers = ("KIND", "NAME/ID", "STATE", "WORKER", "LAG", "TRACE")
+        total = lag_total(lag)
+        rows = [(*row[:4], total if i == 0 else "", row[4]) for i, row in enumerate(rows)]
+    return headers, rows
+
+
+def lag_total(lag: Mapping[str, Any]) -> str:
+    """A SinkLag's total as shown: the number, `-` when nothing could be measured, `N+` when some partitions
+    have records but nothing committed yet."""
+    if lag.get("total_lag") is None:
+        return MISSING
+    unknown = any(p.get("lag") is None and p.get("log_end_offset") != 0 for p in lag.get("partitions") or [])
+    return f"{lag['total_lag']}+" if unknown else str(lag["total_lag"])
+
+
+def lag_rows(data: Mapping[str, Any]) -> Rows:
+    """`connectors lag`: one line per partition (`-` where unknown), then the TOTAL line."""
+    rows: list[Sequence[Any]] = [(p.get("topic"), p.get("partition"), _dash(p.get("current_offset")),
+                                  _dash(p.get("log_end_offset")), _dash(p.get("lag")))
+                                 for p in data.get("partitions") or []]
+    rows.append(("TOTAL", "", "", "", lag_total(data)))
+    return ("TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG"), rows
+
+
+def _dash(value: Any) -> Any:
+    return MISSING if value is None else value
 
 
 def task_status_rows(data: Mapping[str, Any]) -> Rows:
@@ -138,17 +170,20 @@ def emit_status(data: Mapping[str, Any] | None, output: str | None) -> None:
         return
     from rich.tree import Tree
 
-    def label(kind: str, ident: Any, item: Mapping[str, Any]) -> str:
+    def label(kind: str, ident: Any, item: Mapping[str, Any], extra: str = "") -> str:
         state = item.get("state", "")
         style = STATE_STYLE.get(state, "")
         text = f"{kind} [bold]{ident}[/] [{style}]{state}[/]" if style else f"{kind} {ident} {state}"
         if item.get("worker_id"):
             text += f" [dim]on {item['worker_id']}[/]"
+        text += extra
         if item.get("trace"):
             text += f"\n[red]{first_line(item['trace'])}[/]"
         return text
 
-    tree = Tree(label(f"{data.get('type', '')} connector", data.get("name"), data.get("connector") or {}))
+    lag = data.get("lag")
+    extra = f" lag [bold]{lag_total(lag)}[/]" if isinstance(lag, Mapping) else ""
+    tree = Tree(label(f"{data.get('type', '')} connector", data.get("name"), data.get("connector") or {}, extra))
     for task in data.get("tasks") or []:
         tree.add(label("task", task.get("id"), task))
     stdout_console().print(tree, highlight=False)
