@@ -4,18 +4,8 @@ from __future__ import annotations
 
 import click
 
+from kcli.config.loader import render_properties
 from kcli.output import emit_structured
-
-
-def render_properties(config: dict[str, str]) -> str:
-    """Render as a .properties file that java.util.Properties reads back to the same map."""
-    from javaproperties import escape
-
-    def value_text(value: str) -> str:
-        # ':' and '=' need no escape inside a value; leaving them bare keeps URLs readable.
-        return escape(value).replace("\\:", ":").replace("\\=", "=")
-
-    return "".join(f"{escape(k)}={value_text(v)}\n" for k, v in config.items())
 
 
 @click.group(name="config", help="Inspect configuration files the way kcli and Apache read them.",

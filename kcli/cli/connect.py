@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from kcli.cli.completion import complete_files
 from kcli.errors import KcliError
 
 EXIT_USAGE, EXIT_STARTUP, EXIT_CONNECTOR = 1, 2, 3
@@ -43,7 +44,8 @@ def command() -> None:
 
 
 @command.command("standalone", help=STANDALONE_HELP, context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("files", nargs=-1, metavar="WORKER.properties [CONNECTOR.properties|.json|.yaml ...]")
+@click.argument("files", nargs=-1, metavar="WORKER.properties [CONNECTOR.properties|.json|.yaml ...]",
+                shell_complete=complete_files)
 @click.option("--log-level", envvar="KCLI_LOG_LEVEL", default=None, metavar="LEVEL",
               help="TRACE, DEBUG, INFO (default), WARN, ERROR.")
 def standalone(files: tuple[str, ...], log_level: str | None) -> None:
@@ -80,7 +82,7 @@ Exit codes (as Apache's script):
 
 
 @command.command("distributed", help=DISTRIBUTED_HELP, context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("files", nargs=-1, metavar="WORKER.properties")
+@click.argument("files", nargs=-1, metavar="WORKER.properties", shell_complete=complete_files)
 @click.option("--log-level", envvar="KCLI_LOG_LEVEL", default=None, metavar="LEVEL",
               help="TRACE, DEBUG, INFO (default), WARN, ERROR.")
 def distributed(files: tuple[str, ...], log_level: str | None) -> None:

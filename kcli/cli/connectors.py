@@ -19,6 +19,7 @@ from kcli.connectors.client import DEFAULT_URL
 from kcli.connectors.options import OUTPUTS, ConnOptions
 from kcli.durations import Duration
 from kcli.errors import KcliError
+from kcli.profiles.resolve import PROFILE_META
 
 EXIT_REST = "1 REST error or worker unreachable (404: connector not found)"
 CODES_PLAIN = f"Exit codes: 0 success; {EXIT_REST}; 2 usage or input error."
@@ -42,6 +43,12 @@ def _ask_password(user: str) -> str:
     return click.prompt(f"Password for {user}", hide_input=True, err=True)
 
 
+def _complete_profiles(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    from kcli.profiles import names
+
+    return names(incomplete)
+
+
 def connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Add --url/--context/--user/--password/--cacert/--cert/--key/--insecure/--timeout/-o to a command.
 
@@ -51,7 +58,8 @@ def connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--url", "urls", multiple=True, metavar="URL",
                      help=f"Connect worker URL; repeat it to try the next one when a worker does not answer "
                           f"(env KCLI_CONNECT_URL, comma-separated; default {DEFAULT_URL})."),
-        click.option("--context", "context", metavar="NAME", help="Use this named context (env KCLI_CONTEXT)."),
+        click.option("--context", "context", metavar="NAME", shell_complete=_complete_profiles,
+                     help="Use this profile's Connect settings (a named context; env KCLI_CONTEXT)."),
         click.option("--user", "user", help="User for HTTP basic auth (env KCLI_CONNECT_USER)."),
         click.option("--password", "password",
                      help="Password for basic auth (env KCLI_CONNECT_PASSWORD; prompted when missing on a TTY)."),
@@ -67,11 +75,22 @@ def connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
                           "(one line per item) on a pipe."),
     ]
 
+    # --profile: the command's own when it has the Kafka client options too (they declare it), else added here.
+    shared_profile = any(p.name == "profile" for p in getattr(func, "__click_params__", []))
+    if not shared_profile:
+        decorators.insert(2, click.option("--profile", "profile", metavar="NAME", shell_complete=_complete_profiles,
+                                          help="Use this profile (env KCLI_PROFILE; --context beats it)."))
+
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         mine = ConnOptions(**{name: kwargs.pop(name) for name in _CONN_PARAMS}, ask_password=_ask_password)
+        profile = kwargs.get("profile") if shared_profile else kwargs.pop("profile")
         ctx = click.get_current_context()
         parent = ctx.find_object(dict) or {}
+        if profile:
+            ctx.meta[PROFILE_META] = profile
+        if mine.context is None:  # --context > --profile > the group's (or `kcli --profile`'s)
+            mine.context = profile or (None if parent.get("conn") else ctx.meta.get(PROFILE_META))
         kwargs["conn"] = mine.over(parent.get("conn"))
         return func(*args, **kwargs)
 
@@ -88,9 +107,10 @@ def _exit(code: int) -> None:
 
 def _complete_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
     """Shell completion of connector names, from the --url/--context given so far."""
-    outer = (ctx.parent.params if ctx.parent else None) or {}
-    conn = ConnOptions(urls=tuple(ctx.params.get("urls") or outer.get("urls") or ()),
-                       context=ctx.params.get("context") or outer.get("context"), timeout=2.0)
+    from kcli.cli.completion import TIMEOUT, param_value
+
+    conn = ConnOptions(urls=tuple(param_value(ctx, "urls") or ()),
+                       context=param_value(ctx, "context") or param_value(ctx, "profile"), timeout=TIMEOUT)
     return actions.complete_names(conn, incomplete)
 
 

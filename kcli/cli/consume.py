@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from kcli.cli.completion import complete_topics
 from kcli.cli.types import JavaInt
 from kcli.clients import ClientOptions, client_options
 from kcli.console.spelling import Renamed, resolve_client_spellings
@@ -39,7 +40,7 @@ Exit codes:
 
 
 @click.command(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--topic", help="The topic to consume.")
+@click.option("--topic", shell_complete=complete_topics, help="The topic to consume.")
 @click.option("--include", metavar="REGEX", help="Consume every topic whose whole name matches REGEX.")
 @click.option("--group", help="Consumer group id; offsets are committed so the next run resumes.")
 @click.option("--from-beginning", is_flag=True, help="Start at the earliest offset when there is no committed one.")

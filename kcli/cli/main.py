@@ -22,6 +22,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "connectors": ("kcli.cli.connectors", "Manage connectors through the Connect REST API."),
     "config": ("kcli.cli.config", "Show the effective configuration of .properties/YAML/JSON files."),
     "cluster": ("kcli.cli.cluster", "Describe the cluster and its brokers; dynamic broker configs (kafka-configs.sh)."),
+    "profile": ("kcli.cli.profile", "Named profiles: bootstrap servers, client settings, Connect URL and auth."),
+    "completion": ("kcli.cli.completion", "Print the shell completion script for bash, zsh or fish."),
 }
 
 
@@ -81,6 +83,12 @@ def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> N
     ctx.exit()
 
 
+def _complete_profiles(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    from kcli.profiles import names
+
+    return names(incomplete)
+
+
 EPILOG = """Exit codes: 0 success; 1 the operation failed on the Kafka or REST side; 2 usage or
 input error; 3/4 `connectors status` FAILED / not running; 130 interrupted.
 `--debug` (or KCLI_DEBUG=1) shows the traceback behind an error."""
@@ -93,10 +101,16 @@ input error; 3/4 `connectors status` FAILED / not running; 130 interrupted.
 @click.option("--no-color", is_flag=True, help="Never colour the output (NO_COLOR works too).")
 @click.option("--log-level", envvar="KCLI_LOG_LEVEL", metavar="LEVEL", callback=_check_level,
               help="Log level on stderr: TRACE, DEBUG, INFO, WARN, ERROR, OFF (env KCLI_LOG_LEVEL).")
+@click.option("--profile", metavar="NAME", shell_complete=_complete_profiles,
+              help="Use this profile (env KCLI_PROFILE): flags > environment > profile > defaults.")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool, no_color: bool, log_level: str | None) -> None:
+def cli(ctx: click.Context, debug: bool, no_color: bool, log_level: str | None, profile: str | None) -> None:
     """kcli — the Apache Kafka scripts in one fast Python command."""
     ctx.ensure_object(dict)
+    if profile:
+        from kcli.profiles.resolve import PROFILE_META
+
+        ctx.meta[PROFILE_META] = profile
     if debug:
         os.environ["KCLI_DEBUG"] = "1"
     if no_color:

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from kcli.cli.completion import complete_topics
 from kcli.cli.types import JavaInt
 from kcli.clients import ClientOptions, client_options
 from kcli.console.spelling import Renamed, resolve_client_spellings
@@ -45,7 +46,7 @@ Exit codes:
 
 
 @click.command(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--topic", required=True, help="The topic to write to.")
+@click.option("--topic", required=True, shell_complete=complete_topics, help="The topic to write to.")
 @click.option("--file", "input_file", type=click.Path(dir_okay=False, exists=True),
               help="Read lines from this file instead of stdin.")
 @click.option("--reader-property", multiple=True, metavar="K=V", help="Line reader setting (repeatable).")

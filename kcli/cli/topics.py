@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from kcli.cli.completion import complete_topics
 from kcli.cli.types import JavaInt
 from kcli.clients import ClientOptions, client_options
 from kcli.errors import UsageError
@@ -53,7 +54,7 @@ def _opt(*decls: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[
 
 # name -> option decorator; subcommands pick the ones that apply to them.
 OPTIONS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
-    "topic": _opt("--topic", metavar="TOPIC",
+    "topic": _opt("--topic", metavar="TOPIC", shell_complete=complete_topics,
                   help="The topic to create, alter, describe or delete; a regular expression except for create."),
     "topic_id": _opt("--topic-id", metavar="UUID", help="The topic id to describe."),
     "partitions": _opt("--partitions", type=JavaInt(), metavar="N",
@@ -152,7 +153,8 @@ def _merged_client(ctx: click.Context, client: ClientOptions) -> ClientOptions:
 
 def _subcommand(action: str, arg_help: str, short: str) -> click.Command:
     @command.command(name=action, help=f"{short}\n\n{arg_help}", short_help=short, epilog=EXIT_CODES)
-    @click.argument("names", nargs=-1, metavar="[TOPIC]…")
+    @click.argument("names", nargs=-1, metavar="[TOPIC]…",
+                    shell_complete=None if action == "create" else complete_topics)
     @_apply(PER_ACTION[action] + COMMON)
     @client_options(property_flag=None, property_help="Admin client setting k=v (repeatable).")
     @click.pass_context
@@ -189,7 +191,7 @@ def _config_common(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @config_group.command(name="get", epilog=EXIT_CODES)
-@click.argument("topic")
+@click.argument("topic", shell_complete=complete_topics)
 @click.option("--all", "show_all", is_flag=True, help="Every config entry, defaults included.")
 @_config_common
 @click.pass_context
@@ -202,7 +204,7 @@ def config_get(ctx: click.Context, client: ClientOptions, topic: str, show_all: 
 
 
 @config_group.command(name="set", epilog=EXIT_CODES)
-@click.argument("topic")
+@click.argument("topic", shell_complete=complete_topics)
 @click.argument("assignments", nargs=-1, required=True, metavar="K=V…")
 @_config_common
 @click.pass_context
@@ -217,7 +219,7 @@ def config_set(ctx: click.Context, client: ClientOptions, topic: str, assignment
 
 
 @config_group.command(name="delete", epilog=EXIT_CODES)
-@click.argument("topic")
+@click.argument("topic", shell_complete=complete_topics)
 @click.argument("keys", nargs=-1, required=True, metavar="KEY…")
 @_config_common
 @click.pass_context

@@ -8,6 +8,7 @@ from kcli.config.loader import (
     merge,
     parse_assignments,
     read_text,
+    render_properties,
 )
 from kcli.config.providers import resolve_providers
 from kcli.config.secrets import is_secret_key, mask_secrets
@@ -22,5 +23,6 @@ __all__ = [
     "merge",
     "parse_assignments",
     "read_text",
+    "render_properties",
     "resolve_providers",
 ]

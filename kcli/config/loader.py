@@ -53,6 +53,17 @@ def parse_properties(text: str, path: Path | None = None) -> dict[str, str]:
         raise ConfigError(f"malformed \\uxxxx encoding '{bad}' in .properties ({where})") from None
 
 
+def render_properties(config: Mapping[str, str]) -> str:
+    """Render as a .properties file that java.util.Properties reads back to the same map."""
+    from javaproperties import escape
+
+    def value_text(value: str) -> str:
+        # ':' and '=' need no escape inside a value; leaving them bare keeps URLs readable.
+        return escape(value).replace("\\:", ":").replace("\\=", "=")
+
+    return "".join(f"{escape(k)}={value_text(v)}\n" for k, v in config.items())
+
+
 def render_scalar(value: Any) -> str:
     """Render a YAML/JSON scalar or list the way a .properties file would spell it."""
     if value is None:

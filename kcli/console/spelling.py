@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from kcli.clients import ClientOptions
@@ -50,6 +50,6 @@ def resolve_client_spellings(client: ClientOptions, params: dict[str, Any],
     `command_property`) and fold the chosen --command-config/--command-property into the client options."""
     params["command_config_new"] = client.command_config
     chosen = resolve_spellings(params, pairs)
-    client = ClientOptions(client.bootstrap_server, tuple(chosen["command_config_new"] or ()),
-                           (*client.properties, *(chosen["command_property"] or ())))
+    client = replace(client, command_config=tuple(chosen["command_config_new"] or ()),
+                     properties=(*client.properties, *(chosen["command_property"] or ())))
     return client, chosen

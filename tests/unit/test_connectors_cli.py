@@ -72,7 +72,7 @@ def test_contexts_set_use_list_delete(capsys: pytest.CaptureFixture[str], isolat
     assert kcli(capsys, "connectors", "context", "set", "local", "--url", "http://a:1", "--url", "http://b:2")[0] == 0
     assert kcli(capsys, "connectors", "context", "set", "prod", "--url", "https://p", "--user", "me",
                 "--password", "pw", "--timeout", "5s")[0] == 0
-    path = isolated / "contexts.yaml"
+    path = isolated / "config.yaml"  # contexts are the Connect side of profiles now
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     code, out, _ = kcli(capsys, "connectors", "context", "list")
     assert code == 0 and out.splitlines() == ["*\tlocal\thttp://a:1,http://b:2\t", "\tprod\thttps://p\tme"]

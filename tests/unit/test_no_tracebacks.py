@@ -40,6 +40,7 @@ MUST_FIND = {
     ("produce", "--max-block-ms"), ("produce", "--batch-size"), ("produce", "--partition"),
     ("produce", "--request-timeout-ms"), ("connectors", "--timeout"), ("connectors status", "--timeout"),
     ("connectors task-status", "ID"), ("connectors restart-task", "ID"), ("connectors context set", "--timeout"),
+    ("profile create", "--connect-timeout"),
 }
 
 
@@ -128,6 +129,8 @@ def base_args(path: tuple[str, ...], name: str | None, tmp: Path) -> list[str]:
         if not leaf:
             args.append("list")
         return args
+    if head == "profile":  # writes only the profiles file, in the test's KCLI_CONFIG_DIR
+        return ["profile", *leaf, "p", "--update"]
     raise AssertionError(f"no base command line for kcli {' '.join(path)}")
 
 
@@ -156,7 +159,7 @@ def cases(tmp: Path) -> Iterator[tuple[tuple[str, ...], click.Parameter, str, li
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     for var in ("KCLI_DEBUG", "KCLI_LOG_LEVEL", "KCLI_BOOTSTRAP_SERVER", "KCLI_CONNECT_URL", "KCLI_CONTEXT",
-                "KCLI_CONNECT_USER", "KCLI_CONNECT_PASSWORD", "NO_COLOR"):
+                "KCLI_CONNECT_USER", "KCLI_CONNECT_PASSWORD", "NO_COLOR", "KCLI_PROFILE", "KCLI_CONFIG"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("KCLI_CONFIG_DIR", str(tmp_path / "cfg"))
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -196,7 +199,8 @@ def test_no_traceback_for_bad_numbers(capsys: pytest.CaptureFixture[str], tmp_pa
         code, err = run(capsys, args)
         lines = err.strip().splitlines()
         errors = [line for line in lines if line.startswith("kcli: error:")]
-        local = path[:2] == ("connectors", "context")  # contacts nothing: a value it accepts may succeed
+        local = path[:2] == ("connectors", "context") or path[:1] == ("profile",)  # contacts nothing: a value it
+        # accepts may succeed
         valid = converts(param, value)
         allowed = ((0, 2) if local else (1, 2)) if valid else (2,)
         bad = [
