@@ -107,10 +107,22 @@ def groups_cmd(bootstrap: str, *args: str, input: str | None = None):
     return run_kcli(["groups", "--bootstrap-server", bootstrap, *args], input=input, timeout=120)
 
 
+def drop(bootstrap: str, topic: str, groups: list[str]) -> None:
+    """Delete what a test made (best effort: a group that was never created, or is still active, stays)."""
+    client = admin(bootstrap)
+    for future in [*client.delete_consumer_groups(groups).values(), *client.delete_topics([topic]).values()]:
+        try:
+            future.result(timeout=60)
+        except Exception:
+            pass
+
+
 @pytest.fixture
-def names(topic_name: str) -> tuple[str, str]:
-    """A fresh topic and group name for one test."""
-    return topic_name, f"g-{uuid.uuid4().hex[:10]}"
+def names(bootstrap: str, topic_name: str) -> Iterator[tuple[str, str]]:
+    """A fresh topic and group name for one test, deleted afterwards."""
+    group = f"g-{uuid.uuid4().hex[:10]}"
+    yield topic_name, group
+    drop(bootstrap, topic_name, [group])
 
 
 def test_execute_moves_the_offsets_and_dry_run_does_not(bootstrap: str, names: tuple[str, str]) -> None:

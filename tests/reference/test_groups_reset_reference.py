@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from tests.integration.test_groups_reset import (
     commit,
     committed,
     delete_records,
+    drop,
     groups_cmd,
     seed,
 )
@@ -58,7 +60,7 @@ def stamp(ms: float, zone: str = "") -> str:
 
 
 @pytest.fixture
-def world(bootstrap: str, topic_name: str) -> tuple[str, int, list[str]]:
+def world(bootstrap: str, topic_name: str) -> Iterator[tuple[str, int, list[str]]]:
     """A topic of 4 partitions x 10 records (partition 2 starting at offset 3) and twin groups (same length ids)
     holding the same committed offsets."""
     base = seed(bootstrap, topic_name, partitions=PARTITIONS)
@@ -67,7 +69,8 @@ def world(bootstrap: str, topic_name: str) -> tuple[str, int, list[str]]:
     twins = [f"ga-{tag}", f"gk-{tag}"]
     for group in twins:
         commit(bootstrap, group, {(topic_name, p): o for p, o in COMMITTED.items()})
-    return topic_name, base, twins
+    yield topic_name, base, twins
+    drop(bootstrap, topic_name, twins)
 
 
 def strategy_cases(topic: str, base: int) -> list[list[str]]:
