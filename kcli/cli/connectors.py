@@ -134,7 +134,8 @@ GROUP_EPILOG = ("Exit codes: 0 success; 1 REST error or worker unreachable; 2 us
 
 
 @click.group(name="connectors", cls=_Group, epilog=GROUP_EPILOG +
-             "Contexts live in $KCLI_CONFIG_DIR, $XDG_CONFIG_HOME/kcli or ~/.config/kcli (contexts.yaml).")
+             "A context is the Connect part of a profile (`kcli profile`, config.yaml in $KCLI_CONFIG_DIR, "
+             "$XDG_CONFIG_HOME/kcli or ~/.config/kcli); --context and --profile name one.")
 @connection_options
 @click.pass_context
 def command(ctx: click.Context, conn: ConnOptions) -> None:

@@ -13,7 +13,7 @@ CODES = "Exit codes: 0 success; 2 unknown context or malformed contexts file."
 
 @click.group("context", epilog=CODES)
 def context_group() -> None:
-    """Named connection contexts (stored in contexts.yaml)."""
+    """Named connection contexts: the Connect part of profiles (config.yaml, see `kcli profile`)."""
 
 
 @context_group.command("set", epilog=CODES)

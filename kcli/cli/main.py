@@ -91,7 +91,9 @@ def _complete_profiles(ctx: click.Context, param: click.Parameter, incomplete: s
 
 EPILOG = """Exit codes: 0 success; 1 the operation failed on the Kafka or REST side; 2 usage or
 input error; 3/4 `connectors status` FAILED / not running; 130 interrupted.
-`--debug` (or KCLI_DEBUG=1) shows the traceback behind an error."""
+`--debug` (or KCLI_DEBUG=1) shows the traceback behind an error. Settings: flags > environment
+(KCLI_BOOTSTRAP_SERVER, KCLI_CONNECT_URL, …) > the profile (--profile, KCLI_PROFILE, `kcli profile use`)
+> defaults."""
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG)

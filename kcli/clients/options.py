@@ -105,7 +105,9 @@ def client_options(
         cfg_decls = ["--command-config", *config_aliases, "command_config"]
 
         @click.option("--bootstrap-server", "bootstrap_server", envvar="KCLI_BOOTSTRAP_SERVER",
-                      metavar="HOST:PORT", help=f"Kafka bootstrap servers (default {DEFAULT_BOOTSTRAP}).")
+                      metavar="HOST:PORT",
+                      help=f"Kafka bootstrap servers (env KCLI_BOOTSTRAP_SERVER, else the profile's, else "
+                           f"{DEFAULT_BOOTSTRAP}).")
         @click.option(*cfg_decls, multiple=True, metavar="FILE",
                       type=click.Path(dir_okay=False), help="Client settings file (.properties/.yaml/.json).")
         @click.option(*prop_decls, multiple=True, metavar="K=V", help=property_help)

@@ -48,7 +48,8 @@ class ConnOptions:
 
 
 def resolve(conn: ConnOptions) -> dict[str, Any]:
-    """Flags beat the environment, which beats the context, which beats the defaults."""
+    """Flags beat the environment, which beats the context (the profile named by --context/--profile, KCLI_CONTEXT,
+    KCLI_PROFILE, else the current one), which beats the defaults."""
     ctx_name = conn.context or os.environ.get("KCLI_CONTEXT") or None
     ctx = contexts.get(ctx_name)
     urls: list[str] = list(conn.urls)

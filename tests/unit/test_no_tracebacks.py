@@ -41,6 +41,7 @@ MUST_FIND = {
     ("produce", "--request-timeout-ms"), ("connectors", "--timeout"), ("connectors status", "--timeout"),
     ("connectors task-status", "ID"), ("connectors restart-task", "ID"), ("connectors context set", "--timeout"),
     ("profile create", "--connect-timeout"),
+    ("dev up", "--port"), ("dev up", "--connect-port"), ("dev logs", "--lines"),
 }
 
 
@@ -129,6 +130,8 @@ def base_args(path: tuple[str, ...], name: str | None, tmp: Path) -> list[str]:
         if not leaf:
             args.append("list")
         return args
+    if head == "dev":  # an empty state dir: nothing runs there, so `logs -n 0` ends with exit 1 (no log)
+        return ["dev", *leaf, "--state-dir", str(tmp / "dev-state")]
     if head == "profile":  # writes only the profiles file, in the test's KCLI_CONFIG_DIR
         return ["profile", *leaf, "p", "--update"]
     raise AssertionError(f"no base command line for kcli {' '.join(path)}")
