@@ -14,7 +14,11 @@ from kcli.errors import KafkaOperationError, UsageError, kafka_reason
 from kcli.output import echo
 
 if TYPE_CHECKING:
+    from confluent_kafka import Consumer
+
+    from kcli.clients.records import KafkaRecord
     from kcli.console.bounds import Bounds, Until
+    from kcli.console.formatters import Formatter
     from kcli.console.positions import StartSpec
 
 METADATA_WAIT = 10.0  # seconds the first metadata request may take (-X default.api.timeout.ms)
@@ -135,7 +139,7 @@ def run(a: ConsumeArgs, client: ClientOptions) -> None:
     if until is not None:
         _check_range(start, until)
 
-    def skip(msg: Any, exc: Exception) -> None:
+    def skip(msg: KafkaRecord, exc: Exception) -> None:
         echo(f"[ERROR] Error processing message, skipping this message: {exc} (topic {msg.topic()}, "
              f"partition {msg.partition()}, offset {msg.offset()})", err=True)
 
@@ -145,7 +149,7 @@ def run(a: ConsumeArgs, client: ClientOptions) -> None:
     _consume(cfg, named_group, formatter, a, start, until)
 
 
-def _subscribe(consumer: Any, topic: str | None, regex: str | None, bounds: Bounds | None) -> None:
+def _subscribe(consumer: Consumer, topic: str | None, regex: str | None, bounds: Bounds | None) -> None:
     """Subscribe to the topic, or to every topic whose whole name matches (librdkafka takes POSIX extended
     regexes); a bounded consume follows the assignments."""
     from confluent_kafka import KafkaException
@@ -162,8 +166,8 @@ def _subscribe(consumer: Any, topic: str | None, regex: str | None, bounds: Boun
                          f"{kafka_reason(exc)}") from None
 
 
-def _consume(cfg: dict[str, str], named_group: bool, formatter: Any, a: ConsumeArgs, start: Any,
-             until: Until | None) -> None:
+def _consume(cfg: dict[str, str], named_group: bool, formatter: Formatter, a: ConsumeArgs,
+             start: StartSpec, until: Until | None) -> None:
     from confluent_kafka import KafkaException
 
     from kcli.clients import make_consumer

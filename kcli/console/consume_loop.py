@@ -7,14 +7,17 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from kcli.console.formatters import FormatFailure, Formatter
 from kcli.errors import KafkaOperationError
 
 if TYPE_CHECKING:
+    from confluent_kafka import Consumer
+
+    from kcli.clients.records import KafkaRecord
     from kcli.console.bounds import Bounds
 
 BATCH = 10_000  # records per consume() call, at most
@@ -28,7 +31,7 @@ class StopFlag:
     def __init__(self) -> None:
         self.stopped = False
 
-    def set(self, *_: Any) -> None:
+    def set(self, *_: object) -> None:
         self.stopped = True
 
     def install(self) -> None:
@@ -52,7 +55,7 @@ def _silence_stdout() -> None:
         pass
 
 
-def _store(consumer: Any, msgs: list[Any]) -> None:
+def _store(consumer: Consumer, msgs: Sequence[KafkaRecord]) -> None:
     """Mark printed records as processed (committed by auto-commit and on close)."""
     from confluent_kafka import TopicPartition
 
@@ -63,7 +66,7 @@ def _store(consumer: Any, msgs: list[Any]) -> None:
         consumer.store_offsets(offsets=[TopicPartition(t, p, o + 1) for (t, p), o in last.items()])
 
 
-def run(consumer: Any, formatter: Formatter, out: BinaryIO, stop: StopFlag, max_messages: int | None = None,
+def run(consumer: Consumer, formatter: Formatter, out: BinaryIO, stop: StopFlag, max_messages: int | None = None,
         timeout_ms: float | None = None, store_offsets: bool = False,
         warn: Callable[[str], None] | None = None, bounds: Bounds | None = None) -> Outcome:
     """Consume until max_messages, timeout_ms of silence, every partition at its bound, a signal or a closed
@@ -75,7 +78,7 @@ def run(consumer: Any, formatter: Formatter, out: BinaryIO, stop: StopFlag, max_
         gc.enable()
 
 
-def _run(consumer: Any, formatter: Formatter, out: BinaryIO, stop: StopFlag, max_messages: int | None,
+def _run(consumer: Consumer, formatter: Formatter, out: BinaryIO, stop: StopFlag, max_messages: int | None,
          timeout_ms: float | None, store_offsets: bool, warn: Callable[[str], None] | None,
          bounds: Bounds | None) -> Outcome:
     from confluent_kafka import KafkaError, Message
@@ -126,16 +129,17 @@ def _run(consumer: Any, formatter: Formatter, out: BinaryIO, stop: StopFlag, max
             if not msgs:
                 continue
         last_seen = time.monotonic()
+        records = cast("list[KafkaRecord]", msgs)  # the error messages are gone
         if bounds is not None:
-            msgs = bounds.cut(msgs)
-            if not msgs:
+            records = bounds.cut(records)
+            if not records:
                 continue
         failure: FormatFailure | None = None
         try:
-            data, printed = formatter.format_batch(msgs)
+            data, printed = formatter.format_batch(records)
         except FormatFailure as exc:
             failure, data, printed = exc, exc.output, exc.printed
-            msgs = msgs[:printed]
+            records = records[:printed]
         try:
             if data:
                 write(data)
@@ -148,7 +152,7 @@ def _run(consumer: Any, formatter: Formatter, out: BinaryIO, stop: StopFlag, max
         if printed:
             batch = max(100, min(BATCH, BATCH_BYTES * printed // max(1, len(data))))
         if store_offsets:
-            _store(consumer, msgs)
+            _store(consumer, records)
         if failure is not None:
             outcome.reason, outcome.error = "error", str(failure)
             break

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kcli.durations import parse_duration
 from kcli.errors import KafkaOperationError, kafka_reason
+
+if TYPE_CHECKING:
+    from confluent_kafka import Consumer, Producer
+    from confluent_kafka.admin import AdminClient, ClusterMetadata
 
 STEP = 1.0  # seconds per metadata attempt, so Ctrl-C is seen while waiting
 
@@ -26,8 +30,8 @@ def unreachable(bootstrap: str, wait: float, reason: str) -> KafkaOperationError
     return KafkaOperationError(f"could not reach the Kafka broker at {bootstrap} within {wait:g}s ({reason})")
 
 
-def await_metadata(client: Any, bootstrap: str, wait: float, topic: str | None = None,
-                   stopped: Callable[[], bool] | None = None) -> Any:
+def await_metadata(client: Consumer | Producer | AdminClient, bootstrap: str, wait: float, topic: str | None = None,
+                   stopped: Callable[[], bool] | None = None) -> ClusterMetadata | None:
     """Cluster (or one topic's) metadata within `wait` seconds; KafkaOperationError naming the bootstrap if not.
 
     Returns None when `stopped()` turns true first (a signal asked the command to end).
