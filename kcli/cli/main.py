@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "connectors": ("kcli.cli.connectors", "Manage connectors through the Connect REST API."),
     "config": ("kcli.cli.config", "Show the effective configuration of .properties/YAML/JSON files."),
     "cluster": ("kcli.cli.cluster", "Describe the cluster and its brokers; dynamic broker configs (kafka-configs.sh)."),
+    "dev": ("kcli.cli.dev", "A real local Apache Kafka broker (KRaft) for development, and Apache's tools."),
     "profile": ("kcli.cli.profile", "Named profiles: bootstrap servers, client settings, Connect URL and auth."),
     "completion": ("kcli.cli.completion", "Print the shell completion script for bash, zsh or fish."),
 }
