@@ -406,3 +406,41 @@ def test_help_does_not_import_heavy_modules(argv: list[str]) -> None:
             "print(','.join(heavy), file=sys.stderr)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stderr.strip() == ""
+
+
+# -- kcli connectors: --profile on the group, the subcommand or kcli; --context beats it ---------------
+
+@pytest.fixture
+def two_workers() -> Iterator[tuple[object, object]]:
+    from tests.unit.test_rest_client import FakeWorker
+
+    a, b = FakeWorker(), FakeWorker()
+    a.routes[("GET", "/connectors")] = (200, ["on-a"])
+    b.routes[("GET", "/connectors")] = (200, ["on-b"])
+    save_profile("a", connect_url=a.url)
+    save_profile("b", connect_url=b.url, connect={"user": "bob", "password": "${env:PW}"})
+    yield a, b
+    a.close()
+    b.close()
+
+
+@pytest.mark.parametrize("args,expected", [
+    (["connectors", "list"], "on-a"),  # the current profile
+    (["connectors", "--profile", "b", "list"], "on-b"),
+    (["connectors", "list", "--profile", "b"], "on-b"),
+    (["--profile", "b", "connectors", "list"], "on-b"),
+    (["--profile", "b", "connectors", "--profile", "a", "list"], "on-a"),
+    (["connectors", "--context", "a", "list", "--profile", "b"], "on-b"),  # the subcommand's own wins
+    (["connectors", "list", "--context", "a", "--profile", "b"], "on-a"),  # --context beats --profile
+])
+def test_connectors_follow_the_profile(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+                                       two_workers: tuple[object, object], args: list[str], expected: str) -> None:
+    monkeypatch.setenv("PW", "bobs-password")
+    code, out, err = kcli(capsys, *args, "-o", "json")
+    assert code == 0, err
+    assert json.loads(out) == [expected]
+    if expected == "on-b":  # the profile's auth came along, its ${env:PW} resolved
+        import base64
+
+        sent = two_workers[1].requests[-1]["headers"]["Authorization"]  # type: ignore[attr-defined]
+        assert sent == "Basic " + base64.b64encode(b"bob:bobs-password").decode()
