@@ -86,7 +86,12 @@ def _start_broker(state: StateDir, port: int, fresh: bool) -> None:
         broker.format_storage(java, jars, state)
     started = time.monotonic()
     pid = broker.start(java, jars, state, port)
-    broker.wait_ready(state, pid, port)
+    try:
+        broker.wait_ready(state, pid, port)
+    except KeyboardInterrupt:  # Ctrl-C while waiting: leave no half-started broker behind
+        stop(pid, broker.STOP_GRACE)
+        state.broker_pid.unlink(missing_ok=True)
+        raise
     kept = "its data kept" if reused else "fresh storage"
     echo(f"kcli dev: Apache Kafka {KAFKA_VERSION} up on {HOST}:{port} in {time.monotonic() - started:.1f} s "
          f"(pid {pid}, {kept}, state {state.root})", err=True)
@@ -106,7 +111,12 @@ def _start_connect(state: StateDir, bootstrap: str, port: int) -> str:
         return connect.url(current)
     _check_free(port, "the Connect REST listener")
     pid = connect.start(state, bootstrap, port)
-    connect.wait_ready(state, pid, port)
+    try:
+        connect.wait_ready(state, pid, port)
+    except KeyboardInterrupt:
+        stop(pid, connect.STOP_GRACE)
+        state.connect_pid.unlink(missing_ok=True)
+        raise
     echo(f"kcli dev: Connect worker (kcli connect distributed) up on {connect.url(port)} (pid {pid}, "
          f"worker file {state.connect_properties})", err=True)
     return connect.url(port)
