@@ -10,9 +10,36 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from kcli.topics.spec import java_string_hash
-
 _K = TypeVar("_K")
+
+
+def java_string_hash(text: str) -> int:
+    """Java's String.hashCode over UTF-16 code units, as an unsigned 32-bit value."""
+    h = 0
+    data = text.encode("utf-16-be")
+    for i in range(0, len(data), 2):
+        h = (31 * h + ((data[i] << 8) | data[i + 1])) & 0xFFFFFFFF
+    return h
+
+
+def sized_capacity(n: int) -> int:
+    """Table size of a `new HashMap<>(n)` after n insertions."""
+    cap = 1
+    while cap < max(n, 1):
+        cap <<= 1
+    while n > int(cap * 0.75):
+        cap <<= 1
+    return cap
+
+
+def copy_capacity(n: int) -> int:
+    """Table size of `new HashMap<>(otherMapOfSizeN)`."""
+    cap = 1
+    while cap < int(n / 0.75 + 1.0):
+        cap <<= 1
+    while n > int(cap * 0.75):
+        cap <<= 1
+    return cap
 
 
 def default_capacity(size: int) -> int:

@@ -101,7 +101,7 @@ OPTIONS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
     "export": _opt("--export", is_flag=True, help="reset: print the plan as CSV (for --from-file)."),
     "output": output_option(OUTPUTS),
     "timeout": _opt("--timeout", metavar="DURATION",
-                    help="Give up when the cluster does not answer within this time (default 5000 ms, as Apache; "
+                    help="Give up when the cluster does not answer within this time (default 30000 ms, as Apache; "
                          "30s, 5m, 1500ms, bare ms)."),
 }
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from kcli import durations
 from kcli.errors import KafkaOperationError, UsageError
 from kcli.groups import render
+from kcli.java_order import string_order
 from kcli.output import echo, emit_structured
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from kcli.groups.offsets import PartitionLag, TopicPartitionKey
     from kcli.groups.service import GroupInfo, GroupService
 
-DEFAULT_TIMEOUT = 5.0  # Apache's --timeout default, 5000 ms
+DEFAULT_TIMEOUT = 30.0  # 4.3.1's --timeout default (30000 ms, as its usage says)
 ADMIN_MAX_TIMEOUT = 3600.0  # librdkafka's admin request timeout takes at most 3600000 ms
 CONSUMER_STATES = ("PreparingRebalance", "CompletingRebalance", "Stable", "Dead", "Empty", "Assigning",
                    "Reconciling")
@@ -147,7 +148,7 @@ def _list(svc: GroupService, a: GroupArgs) -> None:
     states = _parse_list(a.state, CONSUMER_STATES, "state") if a.state else []
     types = _parse_list(a.group_type, ("Classic", "Consumer"), "type") if a.group_type else []
     groups = svc.list_groups(states, types)
-    order = {g: i for i, g in enumerate(render.java_hashmap_keys([g.group_id for g in groups]))}
+    order = {g: i for i, g in enumerate(string_order([g.group_id for g in groups]))}
     groups.sort(key=lambda g: order[g.group_id])
     if a.fmt == "text":
         sys.stdout.write(render.list_text(groups, a.group_type is not None, a.state is not None))
@@ -240,9 +241,9 @@ def _describe_state(infos: dict[str, GroupInfo], a: GroupArgs) -> None:
 def _delete(svc: GroupService, a: GroupArgs) -> None:
     ids = _describe_ids(svc, a)
     results = svc.delete_groups(ids)
-    deleted = render.java_hashmap_keys([g for g, e in results.items() if e is None])
+    deleted = string_order([g for g, e in results.items() if e is None])
     errors = {g: e for g, e in results.items() if e is not None}
-    failed = {g: errors[g] for g in render.java_hashmap_keys(list(errors))}
+    failed = {g: errors[g] for g in string_order(list(errors))}
     if a.fmt != "text":
         emit_structured([{"group": g, "deleted": e is None, "error": None if e is None else render.error_message(e)}
                          for g, e in results.items()], a.fmt)

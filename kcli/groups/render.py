@@ -11,7 +11,6 @@ from typing import Any
 
 from kcli.groups.offsets import PartitionLag, TopicPartitionKey
 from kcli.groups.service import GroupInfo, GroupListing, Member
-from kcli.topics.spec import java_string_hash
 
 MISSING = "-"
 
@@ -22,20 +21,6 @@ def _pad(value: object, width: int) -> str:
 
 def _opt(value: object | None) -> str:
     return MISSING if value is None else str(value)
-
-
-def java_hashmap_keys(keys: Sequence[str]) -> list[str]:
-    """The iteration order of a java.util.HashMap (default capacity 16, load factor 0.75) filled with `keys`
-    in this order: by bucket, insertion order within a bucket. Apache's admin client collects listed groups so."""
-    cap = 16
-    while len(keys) > cap * 0.75:
-        cap <<= 1
-
-    def bucket(key: str) -> int:
-        h = java_string_hash(key)
-        return (h ^ (h >> 16)) & (cap - 1)
-
-    return sorted(keys, key=bucket)
 
 
 # -- --list ------------------------------------------------------------------------------------

@@ -44,7 +44,6 @@ if TYPE_CHECKING:
     from kcli.groups.actions import GroupArgs
     from kcli.groups.service import GroupService
 
-DEFAULT_TIMEOUT = 30.0  # 4.3.1's --timeout default (30000 ms, as its usage says)
 INACTIVE = ("Empty", "Dead")  # the states Apache resets in; an unknown group describes as Dead
 LOGGER = "kcli.groups.reset"
 DRY_RUN_HINT = "Dry run: nothing was changed; add --execute to apply these offsets."
@@ -280,7 +279,7 @@ def run_reset(a: GroupArgs, client: ClientOptions, flag_form: bool = True) -> No
     from kcli.groups.service import GroupService
 
     req = check(a, flag_form)
-    svc = GroupService(client.config(), timeout=a.timeout_seconds if a.timeout else DEFAULT_TIMEOUT)
+    svc = GroupService(client.config(), timeout=a.timeout_seconds)
     broker = ResetBroker(svc)
     groups = [g.group_id for g in svc.list_groups()] if req.all_groups else list(req.groups)
     groups = string_order(groups)  # Apache walks its described groups in HashMap order

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from kcli.errors import UsageError
+from kcli.java_order import copy_capacity, hashmap_order, java_string_hash, sized_capacity
 
 # Topics the broker itself flags as internal (org.apache.kafka.common.internals.Topic).
 INTERNAL_TOPICS = frozenset({"__consumer_offsets", "__transaction_state", "__share_group_state"})
@@ -140,47 +141,10 @@ def parse_topic_specs(items: Sequence[str]) -> list[TopicSpec]:
     return [parse_topic_spec(s) for item in items for s in item.split(",") if s.strip()]
 
 
-def java_string_hash(text: str) -> int:
-    """Java's String.hashCode over UTF-16 code units, as a signed 32-bit int."""
-    h = 0
-    data = text.encode("utf-16-be")
-    for i in range(0, len(data), 2):
-        h = (31 * h + ((data[i] << 8) | data[i + 1])) & 0xFFFFFFFF
-    return h
-
-
-def _table_size(n: int) -> int:
-    """Capacity of a java.util.HashMap built with `new HashMap<>(n)` after n insertions."""
-    cap = 1
-    while cap < max(n, 1):
-        cap <<= 1
-    while n > int(cap * 0.75):
-        cap <<= 1
-    return cap
-
-
-def _copy_table_size(n: int) -> int:
-    """Capacity of `new HashMap<>(otherMapOfSizeN)`."""
-    cap = 1
-    while cap < int(n / 0.75 + 1.0):
-        cap <<= 1
-    while n > int(cap * 0.75):
-        cap <<= 1
-    return cap
-
-
-def _bucket_order(keys: list[str], cap: int) -> list[str]:
-    def bucket(key: str) -> int:
-        h = java_string_hash(key)
-        return (h ^ (h >> 16)) & (cap - 1)
-
-    return sorted(keys, key=bucket)  # stable: insertion order within a bucket, as Java keeps it
-
-
 def java_hashmap_order(sorted_names: list[str]) -> list[str]:
     """The order kafka-topics --describe prints topics in: the admin client hands back a HashMap
     (built from a HashMap copy of a HashMap filled in sorted order), and Java iterates by bucket."""
     n = len(sorted_names)
-    order = _bucket_order(list(sorted_names), _table_size(n))
-    order = _bucket_order(order, _copy_table_size(n))
-    return _bucket_order(order, _table_size(n))
+    order = hashmap_order(sorted_names, java_string_hash, sized_capacity(n))
+    order = hashmap_order(order, java_string_hash, copy_capacity(n))
+    return hashmap_order(order, java_string_hash, sized_capacity(n))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from kcli.errors import UsageError
+from kcli.java_order import java_string_hash
 from kcli.topics.spec import (
     TopicFilter,
     has_collision_chars,
     java_hashmap_order,
-    java_string_hash,
     parse_configs,
     parse_replica_assignment,
     parse_topic_spec,
