@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from kcli.cli.forms import action_flags, apply_options, chosen_actions, inherited_client
 from kcli.cli.types import JavaInt
 from kcli.clients import ClientOptions, client_options
 from kcli.errors import UsageError
@@ -119,36 +120,16 @@ COMMON = ("output", "timeout")
 FLAG_ACTIONS = ("list", "describe", "delete", "reset-offsets", "delete-offsets")
 
 
-def _param(action: str) -> str:
-    return "do_" + action.replace("-", "_")
-
-
-def _apply(names: tuple[str, ...]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-        for name in reversed(names):
-            fn = OPTIONS[name](fn)
-        return fn
-
-    return decorate
-
-
-def _action_flags(fn: Callable[..., Any]) -> Callable[..., Any]:
-    for action in reversed(FLAG_ACTIONS):
-        fn = click.option(f"--{action}", _param(action), is_flag=True,
-                          help=f"Action: {action} (Apache flag form).")(fn)
-    return fn
-
-
 @click.group(invoke_without_command=True, help=HELP, epilog=None,
              context_settings={"help_option_names": ["-h", "--help"]})
-@_action_flags
-@_apply(tuple(OPTIONS))
+@action_flags(FLAG_ACTIONS)
+@apply_options(OPTIONS, OPTIONS)
 @client_options(property_flag=None, property_help="Admin client setting k=v (repeatable).")
 @click.pass_context
 def command(ctx: click.Context, /, client: ClientOptions, **params: Any) -> None:
     from kcli.groups.actions import GroupArgs, run
 
-    actions = [a for a in FLAG_ACTIONS if params.pop(_param(a))]
+    actions = chosen_actions(params, FLAG_ACTIONS)
     args = GroupArgs.from_params(params)
     if ctx.invoked_subcommand is not None:
         if actions:
@@ -165,20 +146,10 @@ def command(ctx: click.Context, /, client: ClientOptions, **params: Any) -> None
     run(actions[0], args, client, flag_form=True)
 
 
-def _merged_client(ctx: click.Context, client: ClientOptions) -> ClientOptions:
-    parent = (ctx.obj or {}).get("groups_client")
-    if parent is None:
-        return client
-    for attr in ("bootstrap_server", "command_config", "properties"):
-        if not getattr(client, attr):
-            setattr(client, attr, getattr(parent, attr))
-    return client
-
-
 def _subcommand(action: str, arg_help: str, short: str, metavar: str = "[GROUP]â€¦") -> click.Command:
     @command.command(name=action, help=f"{short}\n\n{arg_help}", short_help=short, epilog=EXIT_CODES)
     @click.argument("names", nargs=-1, metavar=metavar)
-    @_apply(PER_ACTION[action] + COMMON)
+    @apply_options(OPTIONS, PER_ACTION[action] + COMMON)
     @client_options(property_flag=None, property_help="Admin client setting k=v (repeatable).")
     @click.pass_context
     def sub(ctx: click.Context, /, client: ClientOptions, names: tuple[str, ...], **params: Any) -> None:
@@ -188,7 +159,7 @@ def _subcommand(action: str, arg_help: str, short: str, metavar: str = "[GROUP]â
         parent = (ctx.obj or {}).get("groups_args")
         if parent is not None:
             args.fill_from(parent)
-        run(action, args, _merged_client(ctx, client), flag_form=False)
+        run(action, args, inherited_client(ctx, client, "groups_client"), flag_form=False)
 
     return sub
 
@@ -203,7 +174,7 @@ _subcommand("delete-offsets", "GROUP: one group id (or --group); --topic T[:P,Pâ
 
 @command.command(name="reset", short_help="Reset committed offsets of inactive groups.", epilog=EXIT_CODES)
 @click.argument("names", nargs=-1, metavar="[GROUP]â€¦")
-@_apply(PER_ACTION["reset"] + COMMON)
+@apply_options(OPTIONS, PER_ACTION["reset"] + COMMON)
 @client_options(property_flag=None, property_help="Admin client setting k=v (repeatable).")
 @click.pass_context
 def reset(ctx: click.Context, /, client: ClientOptions, names: tuple[str, ...], **params: Any) -> None:
@@ -220,4 +191,4 @@ def reset(ctx: click.Context, /, client: ClientOptions, names: tuple[str, ...], 
     parent = (ctx.obj or {}).get("groups_args")
     if parent is not None:
         args.fill_from(parent)
-    run_reset(args, _merged_client(ctx, client), flag_form=False)
+    run_reset(args, inherited_client(ctx, client, "groups_client"), flag_form=False)

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from kcli.cli.completion import complete_topics
+from kcli.cli.forms import action_flags, apply_options, chosen_actions, inherited_client
 from kcli.cli.types import JavaInt
 from kcli.clients import ClientOptions, client_options
 from kcli.errors import UsageError
@@ -99,37 +100,19 @@ PER_ACTION = {
     "delete": ("topic", "if_exists"),
 }
 COMMON = ("output", "timeout", "delete_configs")
-
-
-def _apply(names: tuple[str, ...]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-        for name in reversed(names):
-            fn = OPTIONS[name](fn)
-        return fn
-
-    return decorate
-
-
-def _all_options() -> tuple[str, ...]:
-    return tuple(OPTIONS)
-
-
-def _action_flags(fn: Callable[..., Any]) -> Callable[..., Any]:
-    for action in reversed(("create", "list", "describe", "alter", "delete")):
-        fn = click.option(f"--{action}", f"do_{action}", is_flag=True, help=f"Action: {action} (Apache flag form).")(fn)
-    return fn
+ACTIONS = ("create", "list", "describe", "alter", "delete")
 
 
 @click.group(invoke_without_command=True, help=HELP,
              context_settings={"help_option_names": ["-h", "--help"]})
-@_action_flags
-@_apply(_all_options())
+@action_flags(ACTIONS)
+@apply_options(OPTIONS, OPTIONS)
 @client_options(property_flag=None, property_help="Admin client setting k=v (repeatable).")
 @click.pass_context
 def command(ctx: click.Context, /, client: ClientOptions, **params: Any) -> None:
     from kcli.topics.actions import TopicArgs, run
 
-    actions = [a for a in ("create", "list", "describe", "alter", "delete") if params.pop(f"do_{a}")]
+    actions = chosen_actions(params, ACTIONS)
     args = TopicArgs.from_params(params)
     if ctx.invoked_subcommand is not None:
         if actions:
@@ -141,21 +124,11 @@ def command(ctx: click.Context, /, client: ClientOptions, **params: Any) -> None
     run(actions[0], args, client)
 
 
-def _merged_client(ctx: click.Context, client: ClientOptions) -> ClientOptions:
-    parent = (ctx.obj or {}).get("topics_client")
-    if parent is None:
-        return client
-    for attr in ("bootstrap_server", "command_config", "properties"):
-        if not getattr(client, attr):
-            setattr(client, attr, getattr(parent, attr))
-    return client
-
-
 def _subcommand(action: str, arg_help: str, short: str) -> click.Command:
     @command.command(name=action, help=f"{short}\n\n{arg_help}", short_help=short, epilog=EXIT_CODES)
     @click.argument("names", nargs=-1, metavar="[TOPIC]…",
                     shell_complete=None if action == "create" else complete_topics)
-    @_apply(PER_ACTION[action] + COMMON)
+    @apply_options(OPTIONS, PER_ACTION[action] + COMMON)
     @client_options(property_flag=None, property_help="Admin client setting k=v (repeatable).")
     @click.pass_context
     def sub(ctx: click.Context, /, client: ClientOptions, names: tuple[str, ...], **params: Any) -> None:
@@ -165,7 +138,7 @@ def _subcommand(action: str, arg_help: str, short: str) -> click.Command:
         parent = (ctx.obj or {}).get("topics_args")
         if parent is not None:
             args.fill_from(parent)
-        run(action, args, _merged_client(ctx, client))
+        run(action, args, inherited_client(ctx, client, "topics_client"))
 
     return sub
 
@@ -200,7 +173,7 @@ def config_get(ctx: click.Context, client: ClientOptions, topic: str, show_all: 
     """Show a topic's config overrides (kafka-configs --describe --entity-type topics)."""
     from kcli.topics.actions import config_get as run_get
 
-    run_get(_merged_client(ctx, client), topic, show_all, output, timeout)
+    run_get(inherited_client(ctx, client, "topics_client"), topic, show_all, output, timeout)
 
 
 @config_group.command(name="set", epilog=EXIT_CODES)
@@ -215,7 +188,7 @@ def config_set(ctx: click.Context, client: ClientOptions, topic: str, assignment
     from kcli.topics.actions import config_alter
 
     items = parse_assignments(assignments, option="config set")
-    config_alter(_merged_client(ctx, client), topic, items, [], output, timeout)
+    config_alter(inherited_client(ctx, client, "topics_client"), topic, items, [], output, timeout)
 
 
 @config_group.command(name="delete", epilog=EXIT_CODES)
@@ -229,4 +202,4 @@ def config_delete(ctx: click.Context, client: ClientOptions, topic: str, keys: t
     from kcli.topics.actions import config_alter
 
     names = [k.partition("=")[0].strip() for k in keys]
-    config_alter(_merged_client(ctx, client), topic, {}, names, output, timeout)
+    config_alter(inherited_client(ctx, client, "topics_client"), topic, {}, names, output, timeout)
