@@ -31,6 +31,8 @@ JAVA_ONLY = frozenset(
     }
 )
 
+PROVIDER_PREFIX = "config.providers"  # config.providers and config.providers.NAME.class / .param.*
+
 RENAMED = {
     "sasl.mechanism": "sasl.mechanisms",
     "ssl.truststore.certificates": "ssl.ca.pem",
@@ -102,7 +104,7 @@ def to_librdkafka(config: Mapping[str, str]) -> dict[str, str]:
     """Translate a Java-style client config to librdkafka's; raise ConfigError naming the key."""
     out: dict[str, str] = {}
     for key, value in config.items():
-        if key in JAVA_ONLY:
+        if key in JAVA_ONLY or key.startswith(PROVIDER_PREFIX):  # providers are resolved by kcli.config
             continue
         if key == "sasl.jaas.config":
             out.update(_jaas_to_librdkafka(value))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from kcli.clients import make_admin, make_consumer, make_producer, to_librdkafka
@@ -235,3 +237,22 @@ def test_jaas_error_names_the_file(tmp_path) -> None:
     client.write_text(f'sasl.jaas.config={PLAIN} required username="alice" password="x\n')
     with pytest.raises(ConfigError, match=rf"semi-colon \(key 'sasl.jaas.config' in {client}\)$"):
         make_producer(ClientOptions("127.0.0.1:1", [str(client)], ()).config())
+
+
+def test_config_providers_are_resolved_then_dropped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Java client.properties may use config providers (KIP-297): kcli resolves them, librdkafka never sees them."""
+    from kcli.clients import ClientOptions
+
+    monkeypatch.setenv("KCLI_TEST_SECRET", "s3cret")
+    monkeypatch.delenv("KCLI_BOOTSTRAP_SERVER", raising=False)
+    monkeypatch.delenv("KCLI_PROFILE", raising=False)
+    monkeypatch.setenv("KCLI_CONFIG", str(tmp_path / "no-profiles.yaml"))
+    props = tmp_path / "client.properties"
+    props.write_text("config.providers=env\nconfig.providers.env.class="
+                     "org.apache.kafka.common.config.provider.EnvVarConfigProvider\n"
+                     "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\nsasl.jaas.config="
+                     "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" "
+                     "password=\"${env:KCLI_TEST_SECRET}\";\n")
+    out = to_librdkafka(ClientOptions(command_config=[str(props)], profile=None).config())
+    assert out["sasl.password"] == "s3cret" and out["sasl.username"] == "u"
+    assert not [k for k in out if k.startswith("config.providers")]
