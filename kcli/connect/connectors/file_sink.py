@@ -85,5 +85,6 @@ class FileStreamSinkTask(SinkTask):
         self._out.flush()
 
     def stop(self) -> None:
-        if self._filename is not None and not self._out.closed:
-            self._out.close()
+        out = getattr(self, "_out", None)  # None when stopped before start (a task created paused)
+        if out is not None and out is not sys.stdout and not out.closed:
+            out.close()

@@ -169,11 +169,9 @@ class WorkerSinkTask(PipelineTask):
         consumer = self.consumer
         next_commit = time.monotonic() + self._flush_interval
         while not self.stopping:
-            if self.paused != self._consumer_paused:
-                parts = self._kafka_tps(self.assignment if self.paused else self.assignment - self._paused_parts)
-                if parts:
-                    (consumer.pause if self.paused else consumer.resume)(parts)
-                self._consumer_paused = self.paused
+            paused = self.paused
+            if paused != self._consumer_paused:
+                self._follow_target(consumer, paused)
             if self.rewinds:
                 self._apply_rewinds()
             msgs = consumer.consume(self._max_poll, 0.5)
@@ -183,6 +181,20 @@ class WorkerSinkTask(PipelineTask):
                 self.commit_requested = False
                 self._commit(sync=False)
                 next_commit = time.monotonic() + self._flush_interval
+
+    def _follow_target(self, consumer: Consumer, paused: bool) -> None:
+        """Pause (or resume) the consumer's partitions, then report it: PAUSED once no record can reach put()
+        any more, RUNNING once the partitions the task did not pause itself fetch again. A pause asks for
+        the commit of what put() already has (Apache's iteration on a wakeup)."""
+        parts = self._kafka_tps(self.assignment if paused else self.assignment - self._paused_parts)
+        if parts:
+            (consumer.pause if paused else consumer.resume)(parts)
+        self._consumer_paused = paused
+        if paused:
+            self.report_paused()
+            self.commit_requested = True
+        else:
+            self.report_resumed()
 
     def _check(self, msg: Message) -> bool:
         err = msg.error()
@@ -274,6 +286,8 @@ class WorkerSinkTask(PipelineTask):
                 break
             except RetriableException as exc:
                 log.warning("%s put() asked for a retry: %s", self, exc)
+                if self.paused and not self._consumer_paused:  # no new records while it retries: PAUSED now
+                    self._follow_target(self.consumer, True)
                 wait = self.retry_timeout or 1.0
                 self.retry_timeout = 0.0
                 if self._stopping.wait(wait):

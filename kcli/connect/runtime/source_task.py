@@ -132,10 +132,14 @@ class WorkerSourceTask(PipelineTask):
         next_commit = time.monotonic() + self._flush_interval
         producer = self.producer
         while not self.stopping:
-            if self.paused:
+            if self.paused:  # reached between two poll() calls: what the last one returned was sent first
+                if not self.reported_paused:
+                    self.report_paused()
                 self.await_unpause(0.5)
                 producer.poll(0)
             else:
+                if self.reported_paused:
+                    self.report_resumed()
                 records = self.task.poll()
                 if records:
                     self._send(records)
@@ -282,7 +286,7 @@ class WorkerSourceTask(PipelineTask):
             if self._producer is not None:
                 self.commit_offsets(wait=self._flush_timeout)
         finally:
-            if not self._interrupted_task_stop:
+            if self._start_attempted and not self._interrupted_task_stop:  # never started: no stop() (Apache)
                 self._interrupt()
             if self._producer is not None:
                 remaining = self._producer.flush(self._flush_timeout)

@@ -48,8 +48,10 @@ class WorkerTask:
         self._target = target_state
         self._cond = threading.Condition()
         self._stopping = threading.Event()
-        self._started = False
+        self._started = False  # initialize() returned
+        self._start_attempted = False  # initialize() was called (the task's stop() is then owed)
         self._failed = False
+        self._reported_paused = False  # the last state this thread wrote was PAUSED
         self.thread = threading.Thread(target=self._run, name=f"task-thread-{connector}-{task_id}", daemon=True)
 
     @property
@@ -73,15 +75,15 @@ class WorkerTask:
         return not self.thread.is_alive()
 
     def transition_to(self, state: str) -> None:
+        """Set the target state; the task thread acts on it and writes the status (Apache's transitionTo).
+
+        PAUSED is reported once the thread has stopped handing records on, RUNNING once it has resumed:
+        a status is never written here, from the herder's thread."""
         with self._cond:
-            if state == self._target:
-                return  # already there: no new status record
+            if self._stopping.is_set():
+                return  # a stopping task keeps its last state
             self._target = state
             self._cond.notify_all()
-        if state == PAUSED:
-            self.listener.on_task_pause(self.connector, self.task_id)
-        elif state == STARTED and self._started and not self._failed:
-            self.listener.on_task_resume(self.connector, self.task_id)
 
     @property
     def stopping(self) -> bool:
@@ -98,30 +100,55 @@ class WorkerTask:
                 self._cond.wait(timeout)
             return self._target == PAUSED and not self._stopping.is_set()
 
+    def report_paused(self) -> None:
+        """Called by the task thread once it no longer processes records: the status becomes PAUSED."""
+        self._reported_paused = True
+        self.listener.on_task_pause(self.connector, self.task_id)
+
+    def report_resumed(self) -> None:
+        """Called by the task thread when it processes records again after a pause: RUNNING."""
+        self._reported_paused = False
+        self.listener.on_task_resume(self.connector, self.task_id)
+
+    @property
+    def reported_paused(self) -> bool:
+        return self._reported_paused
+
     # -- the thread ----------------------------------------------------------------------------
     def _run(self) -> None:
         try:
+            if self._stopping.is_set():
+                return
+            if self._target == PAUSED:  # created paused: nothing is started until the resume (Apache's doRun)
+                self.report_paused()
+                while self.await_unpause(1.0):
+                    pass
+                if self._stopping.is_set():
+                    return
+            self._start_attempted = True
             self.initialize()
             self._started = True
             if self._stopping.is_set():
                 self._interrupt()
                 return
-            if self._target == PAUSED:
-                self.listener.on_task_pause(self.connector, self.task_id)
-            else:
-                self.listener.on_task_startup(self.connector, self.task_id)
+            self.listener.on_task_startup(self.connector, self.task_id)
+            self._reported_paused = False
             self.execute()
         except BaseException as exc:
             self._failed = True
-            log.error("%s Task threw an uncaught and unrecoverable exception. Task is being killed and will not "
-                      "recover until manually restarted", self, exc_info=exc)
-            self.listener.on_task_failure(self.connector, self.task_id, format_trace(exc))
+            if self._stopping.is_set():  # Apache: no FAILED status for an error raised while being stopped
+                log.warning("%s After being scheduled for shutdown, task threw an uncaught exception.", self,
+                            exc_info=exc)
+            else:
+                log.error("%s Task threw an uncaught and unrecoverable exception. Task is being killed and will "
+                          "not recover until manually restarted", self, exc_info=exc)
+                self.listener.on_task_failure(self.connector, self.task_id, format_trace(exc))
         finally:
             try:
                 self.close()
             except Exception as exc:
                 log.warning("%s Exception while closing the task", self, exc_info=exc)
-            if not self._failed:
+            if not self._failed or self._stopping.is_set():
                 self.listener.on_task_shutdown(self.connector, self.task_id)
 
     def __str__(self) -> str:
