@@ -33,8 +33,28 @@ QUIET_S = 3.0  # how long a paused connector is watched: six of the sink's 0.5 s
 
 
 @dataclass
+class Rest:
+    """The REST calls of these tests, against one worker."""
+
+    url: str
+
+    def status(self, name: str) -> tuple[str, list[str]]:
+        body = requests.get(f"{self.url}/connectors/{name}/status", timeout=10).json()
+        return body["connector"]["state"], [t["state"] for t in body["tasks"]]
+
+    def put(self, name: str, action: str) -> None:
+        answer = requests.put(f"{self.url}/connectors/{name}/{action}", timeout=10)
+        assert answer.status_code == 202, answer.text
+
+    def await_state(self, name: str, state: str) -> None:
+        wait_for(lambda: (s := self.status(name))[0] == state and s[1] and set(s[1]) == {state}, timeout=60,
+                 interval=0.05, message=f"{name} and its tasks {state}")
+
+
+@dataclass
 class Pipeline:
     worker: WorkerProcess
+    rest: Rest
     bootstrap: str
     sink: str
     sink_topic: str  # records keep being produced to it
@@ -45,18 +65,6 @@ class Pipeline:
     slow: str  # SlowPollConnector: each poll() takes 0.8 s and notes its return in slow_log
     slow_log: Path
     slow_topic: str
-
-    def status(self, name: str) -> tuple[str, list[str]]:
-        body = self.worker.get(f"/connectors/{name}/status").json()
-        return body["connector"]["state"], [t["state"] for t in body["tasks"]]
-
-    def put(self, name: str, action: str) -> None:
-        answer = requests.put(f"{self.worker.url}/connectors/{name}/{action}", timeout=10)
-        assert answer.status_code == 202, answer.text
-
-    def await_state(self, name: str, state: str) -> None:
-        wait_for(lambda: (s := self.status(name))[0] == state and s[1] and set(s[1]) == {state}, timeout=60,
-                 interval=0.05, message=f"{name} and its tasks {state}")
 
 
 def _lines(path: Path) -> int:
@@ -181,8 +189,8 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory, bootstrap: str) -> Iterat
     try:
         worker.wait_running(source)
         worker.wait_running(slow)
-        yield Pipeline(worker, bootstrap, sink, sink_topic, sink_file, source, source_file, source_topic, slow,
-                       slow_log, slow_topic)
+        yield Pipeline(worker, Rest(worker.url), bootstrap, sink, sink_topic, sink_file, source, source_file,
+                       source_topic, slow, slow_log, slow_topic)
     finally:
         stop.set()
         for t in feeders:
@@ -190,28 +198,34 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory, bootstrap: str) -> Iterat
         assert worker.stop() == 0, worker.output()[-3000:]
 
 
+def check_sink_pause(rest: Rest, bootstrap: str, sink: str, topic: str, sink_file: Path) -> None:
+    """Pause a FileStreamSink fed without a break: once PAUSED, its file and committed offset stay put (after the
+    one commit the pause asks for); RUNNING again after the resume, and both grow."""
+    group = f"connect-{sink}"
+    wait_for(lambda: _lines(sink_file) > 0 and _committed(bootstrap, group, topic) > 0, timeout=60,
+             message="the sink writing and committing")
+    rest.put(sink, "pause")
+    rest.await_state(sink, "PAUSED")
+    at_paused = _lines(sink_file)
+    # the pause asks for one commit of what was already written (Apache requests it after onPause) ...
+    wait_for(lambda: _committed(bootstrap, group, topic) == _lines(sink_file), timeout=60,
+             message="the commit that follows the pause")
+    assert _lines(sink_file) == at_paused, "records were written after the task reported PAUSED"
+    # ... then nothing moves, while the topic keeps growing
+    end_before = _end_offset(bootstrap, topic)
+    assert _stays(lambda: (_lines(sink_file), _committed(bootstrap, group, topic)), QUIET_S,
+                  "the sink file / committed offset") == (at_paused, at_paused)
+    assert _end_offset(bootstrap, topic) > end_before > at_paused
+
+    rest.put(sink, "resume")
+    rest.await_state(sink, "RUNNING")
+    wait_for(lambda: _lines(sink_file) > at_paused and _committed(bootstrap, group, topic) > at_paused,
+             timeout=60, message="the sink writing and committing again")
+
+
 def test_a_paused_sink_puts_and_commits_nothing_more(pipeline: Pipeline) -> None:
     p = pipeline
-    group = f"connect-{p.sink}"
-    wait_for(lambda: _lines(p.sink_file) > 0 and _committed(p.bootstrap, group, p.sink_topic) > 0, timeout=60,
-             message="the sink writing and committing")
-    p.put(p.sink, "pause")
-    p.await_state(p.sink, "PAUSED")
-    at_paused = _lines(p.sink_file)
-    # the pause asks for one commit of what was already written (Apache requests it after onPause) ...
-    wait_for(lambda: _committed(p.bootstrap, group, p.sink_topic) == _lines(p.sink_file), timeout=60,
-             message="the commit that follows the pause")
-    assert _lines(p.sink_file) == at_paused, "records were written after the task reported PAUSED"
-    # ... then nothing moves, while the topic keeps growing
-    end_before = _end_offset(p.bootstrap, p.sink_topic)
-    assert _stays(lambda: (_lines(p.sink_file), _committed(p.bootstrap, group, p.sink_topic)), QUIET_S,
-                  "the sink file / committed offset") == (at_paused, at_paused)
-    assert _end_offset(p.bootstrap, p.sink_topic) > end_before > at_paused
-
-    p.put(p.sink, "resume")
-    p.await_state(p.sink, "RUNNING")
-    wait_for(lambda: _lines(p.sink_file) > at_paused and _committed(p.bootstrap, group, p.sink_topic) > at_paused,
-             timeout=60, message="the sink writing and committing again")
+    check_sink_pause(p.rest, p.bootstrap, p.sink, p.sink_topic, p.sink_file)
 
 
 def test_a_paused_source_sends_nothing_more(pipeline: Pipeline) -> None:
@@ -227,8 +241,8 @@ def test_a_paused_source_sends_nothing_more(pipeline: Pipeline) -> None:
         return end if end == lines and end > 0 else None
 
     wait_for(lambda: _end_offset(p.bootstrap, p.source_topic) > 0, timeout=60, message="the source sending")
-    p.put(p.source, "pause")
-    p.await_state(p.source, "PAUSED")
+    p.rest.put(p.source, "pause")
+    p.rest.await_state(p.source, "PAUSED")
     # records handed to the producer before PAUSED may still be acknowledged; none is polled after it
     sent = wait_for(settled, timeout=60, message="the records sent before the pause acknowledged and committed")
     appended_before = _lines(p.source_file)
@@ -236,8 +250,8 @@ def test_a_paused_source_sends_nothing_more(pipeline: Pipeline) -> None:
                   "the topic's end offset / source offset")[0] == sent
     assert _lines(p.source_file) > appended_before > sent  # lines kept coming
 
-    p.put(p.source, "resume")
-    p.await_state(p.source, "RUNNING")
+    p.rest.put(p.source, "resume")
+    p.rest.await_state(p.source, "RUNNING")
     wait_for(lambda: _end_offset(p.bootstrap, p.source_topic) > sent, timeout=60,
              message="the source sending again")
 
@@ -245,13 +259,39 @@ def test_a_paused_source_sends_nothing_more(pipeline: Pipeline) -> None:
 def test_a_source_paused_inside_poll_reports_paused_once_poll_returned(pipeline: Pipeline) -> None:
     p = pipeline
     wait_for(lambda: _lines(p.slow_log) >= 2, timeout=60, message="polls returning")
-    p.put(p.slow, "pause")
-    p.await_state(p.slow, "PAUSED")
+    p.rest.put(p.slow, "pause")
+    p.rest.await_state(p.slow, "PAUSED")
     polls = _lines(p.slow_log)  # the poll() under way when the pause came has returned before PAUSED
     wait_for(lambda: _end_offset(p.bootstrap, p.slow_topic) == polls, timeout=60,
              message="the records of every returned poll() on the topic")
     assert _stays(lambda: (_lines(p.slow_log), _end_offset(p.bootstrap, p.slow_topic)), QUIET_S,
                   "the number of poll() calls returned / the topic's end offset") == (polls, polls)
-    p.put(p.slow, "resume")
-    p.await_state(p.slow, "RUNNING")
+    p.rest.put(p.slow, "resume")
+    p.rest.await_state(p.slow, "RUNNING")
     wait_for(lambda: _end_offset(p.bootstrap, p.slow_topic) > polls, timeout=60, message="polls again")
+
+
+@pytest.mark.slow
+def test_a_paused_sink_on_a_distributed_worker(tmp_path: Path, bootstrap: str, topic_name: str) -> None:
+    """The same on `kcli connect distributed`, where the task's statuses go through the status topic."""
+    from tests.integration.distributed_support import Cluster
+
+    create_topic(bootstrap, topic_name)
+    stop = threading.Event()
+    feeder = threading.Thread(target=_keep_producing, args=(bootstrap, topic_name, stop), daemon=True)
+    feeder.start()
+    cluster = Cluster(tmp_path, bootstrap, "pause")
+    try:
+        worker = cluster.start()
+        sink_file, sink = tmp_path / "sink.txt", f"dist-sink-{uuid.uuid4().hex[:8]}"
+        cluster.create(sink, {"connector.class": "FileStreamSink", "file": str(sink_file),
+                                     "topics": topic_name,
+                                     "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+                                     "value.converter": "org.apache.kafka.connect.storage.StringConverter"})
+        rest = Rest(worker.url)
+        rest.await_state(sink, "RUNNING")
+        check_sink_pause(rest, bootstrap, sink, topic_name, sink_file)
+    finally:
+        stop.set()
+        feeder.join(30)
+        cluster.stop()
