@@ -1,18 +1,19 @@
 #!/usr/bin/env python3
 """Connect benchmark: FileStreamSource in kcli's standalone worker beside Apache's, one run, same file.
 
-    scripts/bench connect [--lines N] [--bootstrap HOST:PORT] [--batch-size B] [--no-apache]
+    scripts/bench connect [--lines N] [--runs R] [--warmup W] [--quick] [--bootstrap HOST:PORT] [--batch-size B]
+                          [--no-apache]
 
-A file of N lines of 100 bytes (default N = 1,000,000) is moved into place while each worker is already
-running (FileStreamSource waits for a missing file), with the same worker and connector files (the
+A file of N lines of 100 bytes (default N = 1,000,000; --quick: 200,000) is moved into place while each worker
+is already running (FileStreamSource waits for a missing file), with the same worker and connector files (the
 tutorial's: StringConverter values, batch.size B). Apache's worker runs with the JVM flags of its own
-scripts (-Xms256M -Xmx2G, G1). Throughput = N / (time the topic's end offset reached N
-- timestamp of the first record). Idle RSS is read from /proc before the file appears.
+scripts (-Xms256M -Xmx2G, G1). Runs alternate kcli / Apache, a fresh worker and topic each (scripts/benchlib.py).
+Wall = time the topic's end offset reached N - timestamp of the first record; CPU = the worker's user + sys
+over that time (/proc); idle RSS is read from /proc before the file appears, peak RSS once all is acked.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import subprocess
@@ -20,12 +21,31 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
-from tests.helpers import ACCEPTANCE, KAFKA_DEV, free_port  # noqa: E402
+from benchlib import (  # noqa: E402
+    QUICK_RECORDS,
+    Report,
+    Sample,
+    alternate,
+    apache,
+    arguments,
+    broker,
+    columns,
+    delete_topics,
+    free_port,
+    machine,
+    proc_cpu,
+    rss_mib,
+    runs_of,
+)
+
+from tests.helpers import ACCEPTANCE  # noqa: E402
 
 
 def make_data(path: Path, count: int, size: int = 100) -> None:
@@ -40,34 +60,6 @@ def make_data(path: Path, count: int, size: int = 100) -> None:
                 fh.write(b"".join(chunk))
                 chunk.clear()
         fh.write(b"".join(chunk))
-
-
-def rss_mib(pid: int) -> float:
-    total = 0.0
-    pids = [pid]
-    try:  # the process and its children (kafka-dev execs java, so usually just one)
-        pids += [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        pass
-    for p in pids:
-        try:
-            for row in Path(f"/proc/{p}/status").read_text().splitlines():
-                if row.startswith("VmRSS:"):
-                    total += int(row.split()[1]) / 1024
-        except OSError:
-            pass
-    return total
-
-
-def apache_command() -> list[str]:
-    """connect-standalone.sh as Apache's scripts run it: -Xms256M -Xmx2G and kafka-run-class.sh's JVM flags
-    (not kafka-dev's quick-start flags, which turn the JIT down)."""
-    libs = subprocess.run([str(KAFKA_DEV), "libs"], capture_output=True, text=True, check=True).stdout.split()[-1]
-    java = os.path.join(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") else "java"
-    log4j = Path(libs).parent / "log4j2.properties"
-    return [java, "-Xms256M", "-Xmx2G", "-server", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
-            "-XX:InitiatingHeapOccupancyPercent=35", "-XX:+ExplicitGCInvokesConcurrent", "-Djava.awt.headless=true",
-            f"-Dlog4j2.configurationFile={log4j}", "-cp", f"{libs}/*", "org.apache.kafka.connect.cli.ConnectStandalone"]
 
 
 def run_worker(kind: str, bootstrap: str, data: Path, lines: int, batch: int, tmp: Path) -> dict[str, float]:
@@ -92,7 +84,7 @@ def run_worker(kind: str, bootstrap: str, data: Path, lines: int, batch: int, tm
     if kind == "kcli":
         cmd = [sys.executable, "-m", "kcli", "connect", "standalone", str(worker), str(conn), "--log-level", "WARN"]
     else:
-        cmd = apache_command() + [str(worker), str(conn)]
+        cmd = apache("connect-standalone", [str(worker), str(conn)])
     log = (tmp / f"{kind}.log").open("wb")
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -112,6 +104,7 @@ def run_worker(kind: str, bootstrap: str, data: Path, lines: int, batch: int, tm
             time.sleep(0.2)
         time.sleep(3)
         idle = rss_mib(proc.pid)
+        cpu_before = proc_cpu(proc.pid)
         os.link(data, source)  # the file appears at once, complete
         consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"bench-{uuid.uuid4().hex}"})
         tp = TopicPartition(topic, 0)
@@ -119,6 +112,7 @@ def run_worker(kind: str, bootstrap: str, data: Path, lines: int, batch: int, tm
             _, high = consumer.get_watermark_offsets(tp, timeout=10)
             if high >= lines:
                 done = time.time()
+                cpu = proc_cpu(proc.pid) - cpu_before
                 break
             if proc.poll() is not None:
                 raise SystemExit(f"{kind} worker died:\n{(tmp / f'{kind}.log').read_text()[-3000:]}")
@@ -132,39 +126,51 @@ def run_worker(kind: str, bootstrap: str, data: Path, lines: int, batch: int, tm
                 first = msg.timestamp()[1] / 1000.0
         consumer.close()
         seconds = done - first
-        return {"seconds": seconds, "rate": lines / seconds, "idle_rss": idle, "busy_rss": busy}
+        return {"seconds": seconds, "cpu": cpu, "idle_rss": idle, "busy_rss": busy}
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(60)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait(60)
         log.close()
+        delete_topics(bootstrap, [topic])
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--lines", type=int, default=1_000_000)
-    ap.add_argument("--batch-size", type=int, default=10000)
-    ap.add_argument("--bootstrap", default=os.environ.get("KCLI_TEST_BOOTSTRAP", "127.0.0.1:9092"))
-    ap.add_argument("--no-apache", action="store_true")
-    args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-connect-") as tmpdir:
+    parser = arguments(__doc__)
+    parser.add_argument("--lines", type=int, default=None, help=f"default 1,000,000, --quick: {QUICK_RECORDS:,}")
+    parser.add_argument("--batch-size", type=int, default=10000)
+    parser.add_argument("--no-apache", action="store_true")
+    args = parser.parse_args()
+    runs, warmup = runs_of(args)
+    lines = args.lines or (QUICK_RECORDS if args.quick else 1_000_000)
+    report = Report("connect")
+    with broker(args.bootstrap) as bootstrap, tempfile.TemporaryDirectory(prefix="bench-connect-") as tmpdir:
         tmp = Path(tmpdir)
         data = tmp / "data.txt"
-        make_data(data, args.lines)
-        print(f"FileStreamSource: {args.lines:,} lines of 100 bytes, batch.size={args.batch_size}, "
-              f"StringConverter, broker {args.bootstrap}", file=sys.stderr)
-        results = {"kcli": run_worker("kcli", args.bootstrap, data, args.lines, args.batch_size, tmp)}
-        if not args.no_apache:
-            results["apache"] = run_worker("apache", args.bootstrap, data, args.lines, args.batch_size, tmp)
-    print("| worker | seconds | records/s | idle RSS MiB | RSS after run MiB |")
-    print("| --- | ---: | ---: | ---: | ---: |")
-    for name, r in results.items():
-        print(f"| {name} | {r['seconds']:.2f} | {r['rate']:,.0f} | {r['idle_rss']:.0f} | {r['busy_rss']:.0f} |")
-    if "apache" in results:
-        print(f"\nkcli / Apache throughput: {results['kcli']['rate'] / results['apache']['rate']:.2f}x; "
-              f"idle RSS {results['kcli']['idle_rss']:.0f} vs {results['apache']['idle_rss']:.0f} MiB")
+        make_data(data, lines)
+        print(f"## connect: {machine()}; broker {bootstrap}; {runs} alternating runs after {warmup} warm-up")
+        print(f"FileStreamSource: {lines:,} lines of 100 bytes, batch.size={args.batch_size}, StringConverter")
+        kinds = ["kcli"] if args.no_apache else ["kcli", "apache"]
+        counter = iter(range(1 << 30))
+
+        def side(kind: str) -> Callable[[], dict[str, float]]:
+            def measure() -> dict[str, float]:
+                folder = tmp / f"{kind}-{next(counter)}"
+                folder.mkdir()
+                return run_worker(kind, bootstrap, data, lines, args.batch_size, folder)
+            return measure
+
+        results = {kind: columns(values) for kind, values in
+                   alternate({kind: side(kind) for kind in kinds}, runs, warmup, "FileStreamSource").items()}
+    label = f"FileStreamSource, {lines:,} lines x 100 B"
+    report.add("connect-source", label, {kind: [Sample(w, c, r) for w, c, r in zip(
+        r["seconds"], r["cpu"], r["busy_rss"], strict=True)] for kind, r in results.items()}, lines)
+    report.add_figure("connect-idle-rss", "idle RSS (MiB)", {kind: r["idle_rss"] for kind, r in results.items()})
+    print()
+    report.print()
 
 
 if __name__ == "__main__":

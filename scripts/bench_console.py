@@ -1,34 +1,53 @@
 #!/usr/bin/env python3
-"""Console producer/consumer benchmark: kcli beside kcat and the Apache console tools, one run, same data.
+"""Console producer/consumer benchmark: kcli beside kcat and the Apache console tools, same broker, same data.
 
-    scripts/bench console [--records N] [--bootstrap HOST:PORT] [--no-apache] [--no-kcat]
+    scripts/bench console [--records N] [--runs R] [--warmup W] [--quick] [--bootstrap HOST:PORT]
+                          [--no-apache] [--no-kcat]
 
-Datasets: N records of 100 bytes and N/5 records of 1 KiB (default N = 1,000,000). Each tool produces the
-dataset into its own fresh one-partition topic (wall time, process start included); then each tool consumes
-the same topic from the beginning to its last record with output to /dev/null. Peak RSS comes from wait4().
-kcat runs against the librdkafka that confluent-kafka's wheel ships (Debian's kcat links an older one).
-Installs nothing: without kcat on PATH, only kcli and Apache are compared.
+Datasets: N records of 100 bytes and N/5 records of 1 KiB (default N = 1,000,000; --quick: 200,000). Measures,
+each run alternating between the tools (scripts/benchlib.py):
+
+* produce: the dataset from stdin into a fresh one-partition topic (`kcli produce`, `kcat -P`,
+  `kafka-console-producer`);
+* consume to the end: one topic holding the dataset, from the beginning until the end (`kcli consume -e`,
+  `kcat -C -e`);
+* consume N: the same topic, stopping after N records (`kcli consume --max-messages N`, `kcat -C -c N`,
+  `kafka-console-consumer --max-messages N`).
+
+Output goes to /dev/null. kcat is Debian's (`apt-get install -y kcat`) run against the librdkafka that
+confluent-kafka's wheel ships; without kcat on PATH only kcli and Apache are compared.
 """
 
 from __future__ import annotations
 
-import argparse
-import os
 import random
-import shutil
 import string
-import subprocess
 import sys
 import tempfile
-import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-KAFKA_DEV = ROOT / "scripts" / "kafka-dev"
-KCLI = [sys.executable, "-m", "kcli"]
-WHEEL_LIBS = Path(sys.prefix) / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / \
-    "site-packages" / "confluent_kafka.libs"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchlib import (
+    KCLI,
+    QUICK_RECORDS,
+    Cmd,
+    Kcat,
+    Report,
+    Sample,
+    alternate,
+    apache,
+    arguments,
+    broker,
+    create_topic,
+    delete_topics,
+    kcat,
+    machine,
+    run,
+    runs_of,
+)
 
 
 def make_data(path: Path, count: int, size: int) -> None:
@@ -42,148 +61,105 @@ def make_data(path: Path, count: int, size: int) -> None:
             fh.write(pool[start:start + size - 1] + b"\n")
 
 
-def timed(cmd: list[str], stdin: Path | None = None, env: dict[str, str] | None = None) -> tuple[float, float]:
-    """Run cmd with stdout to /dev/null; (seconds, peak RSS MiB of the process tree)."""
-    with open(os.devnull, "wb") as devnull, (stdin.open("rb") if stdin else open(os.devnull, "rb")) as inp:
-        start = time.monotonic()
-        proc = subprocess.Popen(cmd, stdin=inp, stdout=devnull, stderr=subprocess.PIPE,
-                                env={**os.environ, **(env or {})})
-        err = proc.stderr.read() if proc.stderr else b""
-        _, status, usage = os.wait4(proc.pid, 0)
-        elapsed = time.monotonic() - start
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        raise SystemExit(f"{' '.join(cmd)} exited {code}:\n{err.decode(errors='replace')[-2000:]}")
-    return elapsed, usage.ru_maxrss / 1024
+class Console:
+    """The measures of one dataset, every tool run through benchlib."""
 
+    def __init__(self, bootstrap: str, kc: Kcat | None, use_apache: bool, runs: int, warmup: int) -> None:
+        self.bootstrap, self.kc, self.use_apache, self.runs, self.warmup = bootstrap, kc, use_apache, runs, warmup
+        self.created: list[str] = []
 
-def create_topic(bootstrap: str, topic: str) -> None:
-    """A fresh one-partition topic (created with the admin client, outside the timed runs)."""
-    from confluent_kafka.admin import AdminClient, NewTopic
+    def _topic(self, tag: str) -> str:
+        topic = f"bench-console-{tag}-{uuid.uuid4().hex[:8]}"
+        create_topic(self.bootstrap, topic)
+        self.created.append(topic)
+        return topic
 
-    admin = AdminClient({"bootstrap.servers": bootstrap})
-    for fut in admin.create_topics([NewTopic(topic, 1, 1)]).values():
-        fut.result()
+    def _kcat(self, *args: str, stdin: Path | None = None) -> Cmd:
+        assert self.kc is not None
+        return Cmd(self.kc.argv(*args, "-b", self.bootstrap), stdin=stdin, env=self.kc.env)
 
+    def produce_cmds(self, data: Path) -> dict[str, Callable[[str], Cmd]]:
+        b = self.bootstrap
+        out: dict[str, Callable[[str], Cmd]] = {
+            "kcli": lambda t: Cmd([*KCLI, "produce", "--bootstrap-server", b, "--topic", t], stdin=data)}
+        if self.kc:
+            out["kcat"] = lambda t: self._kcat("-P", "-q", "-t", t, stdin=data)
+        if self.use_apache:
+            out["apache"] = lambda t: Cmd(apache("kafka-console-producer", ["--bootstrap-server", b, "--topic", t]),
+                                          stdin=data)
+        return out
 
-def delete_topics(bootstrap: str, topics: list[str]) -> None:
-    """Remove the benchmark's topics so repeated runs do not fill the shared broker's disk."""
-    from confluent_kafka.admin import AdminClient
+    def produce(self, report: Report, data: Path, count: int, size: int, label: str) -> str:
+        """Each run into a fresh topic (deleted after the run); returns a topic holding the dataset."""
+        def side(make: Callable[[str], Cmd]) -> Callable[[], Sample]:
+            def measure() -> Sample:
+                topic = self._topic(f"p{size}")
+                sample = run(make(topic))
+                delete_topics(self.bootstrap, [topic])
+                self.created.remove(topic)
+                return sample
+            return measure
 
-    if topics:
-        admin = AdminClient({"bootstrap.servers": bootstrap})  # kept alive until the futures resolve
-        for fut in admin.delete_topics(topics).values():
-            try:
-                fut.result()
-            except Exception as exc:  # a topic left behind is worth a line, not a failed benchmark
-                print(f"could not delete a benchmark topic: {exc}", file=sys.stderr)
+        cmds = self.produce_cmds(data)
+        samples = alternate({name: side(make) for name, make in cmds.items()}, self.runs, self.warmup,
+                            f"produce {label}")
+        report.add(f"produce-{size}", f"produce {label}", samples, count)
+        source = self._topic(f"c{size}")
+        run(cmds["kcli"](source))  # the topic the consume measures read, filled outside the timed runs
+        return source
 
-
-def kcat_env(tmp: Path) -> dict[str, str] | None:
-    """LD_LIBRARY_PATH with the wheel's librdkafka under the soname kcat links."""
-    libs = list(WHEEL_LIBS.glob("librdkafka*.so*"))
-    if not libs:
-        return None
-    (tmp / "librdkafka.so.1").symlink_to(libs[0])
-    return {"LD_LIBRARY_PATH": str(tmp)}
-
-
-def tools(bootstrap: str, use_kcat: bool, use_apache: bool) -> dict[str, dict[str, object]]:
-    """name -> {'produce': fn(topic) -> argv, 'consume': fn(topic, n) -> argv}."""
-    out: dict[str, dict[str, object]] = {
-        "kcli": {
-            "produce": lambda t: [*KCLI, "produce", "--bootstrap-server", bootstrap, "--topic", t],
-            "consume": lambda t, n: [*KCLI, "consume", "--bootstrap-server", bootstrap, "--topic", t,
-                                     "--from-beginning", "--max-messages", str(n)],
-        },
-    }
-    if use_kcat:
-        out["kcat"] = {
-            "produce": lambda t: ["kcat", "-P", "-q", "-b", bootstrap, "-t", t],
-            "consume": lambda t, n: ["kcat", "-C", "-q", "-b", bootstrap, "-t", t, "-o", "beginning", "-e",
-                                     "-c", str(n)],
-        }
-    if use_apache:
-        tool = [str(KAFKA_DEV), "tool"]
-        out["apache"] = {
-            "produce": lambda t: [*tool, "kafka-console-producer", "--bootstrap-server", bootstrap, "--topic", t],
-            "consume": lambda t, n: [*tool, "kafka-console-consumer", "--bootstrap-server", bootstrap, "--topic",
-                                     t, "--from-beginning", "--max-messages", str(n)],
-        }
-    return out
+    def consume(self, report: Report, topic: str, count: int, size: int, label: str) -> None:
+        b = self.bootstrap
+        base = [*KCLI, "consume", "--bootstrap-server", b, "--topic", topic, "--from-beginning"]
+        to_end: dict[str, Cmd] = {"kcli": Cmd([*base, "-e"])}
+        first_n: dict[str, Cmd] = {"kcli": Cmd([*base, "--max-messages", str(count)])}
+        if self.kc:
+            to_end["kcat"] = self._kcat("-C", "-q", "-t", topic, "-o", "beginning", "-e")
+            first_n["kcat"] = self._kcat("-C", "-q", "-t", topic, "-o", "beginning", "-c", str(count))
+        if self.use_apache:
+            first_n["apache"] = Cmd(apache("kafka-console-consumer", ["--bootstrap-server", b, "--topic", topic,
+                                                                      "--from-beginning", "--max-messages",
+                                                                      str(count)]))
+        for key, title, cmds in (("consume-end", "consume to the end (-e)", to_end),
+                                 ("consume-n", "consume N (--max-messages / -c)", first_n)):
+            samples = alternate({name: (lambda c=cmd: run(c)) for name, cmd in cmds.items()}, self.runs,
+                                self.warmup, f"{title} {label}")
+            report.add(f"{key}-{size}", f"{title} {label}", samples, count)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--records", type=int, default=1_000_000, help="100-byte records (1 KiB: a fifth)")
-    parser.add_argument("--bootstrap", default=os.environ.get("KCLI_TEST_BOOTSTRAP", "127.0.0.1:9092"))
+    parser = arguments(__doc__)
+    parser.add_argument("--records", type=int, default=None, help="100-byte records (1 KiB: a fifth; default "
+                        f"1,000,000, --quick: {QUICK_RECORDS:,})")
     parser.add_argument("--no-apache", action="store_true", help="skip the Apache console tools")
     parser.add_argument("--no-kcat", action="store_true", help="skip kcat")
     args = parser.parse_args()
-
-    use_kcat = not args.no_kcat and shutil.which("kcat") is not None
-    with tempfile.TemporaryDirectory(prefix="bench-console-") as tmpdir:
+    runs, warmup = runs_of(args)
+    records = args.records or (QUICK_RECORDS if args.quick else 1_000_000)
+    report = Report("console")
+    with broker(args.bootstrap) as bootstrap, tempfile.TemporaryDirectory(prefix="bench-console-") as tmpdir:
         tmp = Path(tmpdir)
-        env_kcat = kcat_env(tmp) if use_kcat else None
+        kc = None if args.no_kcat else kcat(tmp)
+        print(f"## console: {machine()}; broker {bootstrap}; {runs} alternating runs after {warmup} warm-up")
         if args.no_kcat:
             print("kcat: skipped (--no-kcat)")
-        elif not use_kcat:
+        elif kc is None:
             print("kcat: NOT FOUND on PATH (apt-get install -y kcat); comparing kcli with Apache only")
         else:
-            note = (f"librdkafka from {WHEEL_LIBS} via LD_LIBRARY_PATH" if env_kcat
-                    else "its own librdkafka (the wheel's was not found)")
-            print(f"kcat: {shutil.which('kcat')}, run with {note}")
-        table = tools(args.bootstrap, use_kcat, not args.no_apache)
-        datasets = [(args.records, 100), (max(1, args.records // 5), 1024)]
-        rows: list[tuple[str, str, str, int, float, float]] = []
-        created: list[str] = []
+            print(f"kcat: {kc.path}, {kc.note}")
+        bench = Console(bootstrap, kc, not args.no_apache, runs, warmup)
         try:
-            run_all(args.bootstrap, table, datasets, tmp, env_kcat, rows, created)
+            for count, size in ((records, 100), (max(1, records // 5), 1024)):
+                data = tmp / f"data-{size}.txt"
+                make_data(data, count, size)
+                label = f"{count:,} x {size} B"
+                source = bench.produce(report, data, count, size, label)
+                bench.consume(report, source, count, size, label)
         finally:
-            delete_topics(args.bootstrap, created)
-        print_table(rows)
+            delete_topics(bootstrap, bench.created)
+        print()
+        report.print()
     return 0
-
-
-def run_all(bootstrap: str, table: dict[str, dict[str, object]], datasets: list[tuple[int, int]], tmp: Path,
-            env_kcat: dict[str, str] | None, rows: list[tuple[str, str, str, int, float, float]],
-            created: list[str]) -> None:
-    """Produce then consume every dataset with every tool, appending (op, data, tool, n, secs, rss) rows."""
-    for count, size in datasets:
-        data = tmp / f"data-{size}.txt"
-        make_data(data, count, size)
-        label = f"{count:,} x {size} B"
-        read_topic = ""
-        for name, cmds in table.items():
-            topic = f"bench-console-{name}-{size}-{uuid.uuid4().hex[:6]}"
-            create_topic(bootstrap, topic)
-            created.append(topic)
-            secs, rss = timed(cmds["produce"](topic), stdin=data,  # type: ignore[operator]
-                              env=env_kcat if name == "kcat" else None)
-            rows.append(("produce", label, name, count, secs, rss))
-            print(f"  produce {label:>20} {name:>6}: {count / secs:>12,.0f} rec/s  {secs:7.2f}s  "
-                  f"{rss:6.0f} MiB", flush=True)
-            read_topic = read_topic or topic
-        for name, cmds in table.items():
-            secs, rss = timed(cmds["consume"](read_topic, count),  # type: ignore[operator]
-                              env=env_kcat if name == "kcat" else None)
-            rows.append(("consume", label, name, count, secs, rss))
-            print(f"  consume {label:>20} {name:>6}: {count / secs:>12,.0f} rec/s  {secs:7.2f}s  "
-                  f"{rss:6.0f} MiB", flush=True)
-
-
-def print_table(rows: list[tuple[str, str, str, int, float, float]]) -> None:
-    print()
-    print("| operation | data | tool | records/s | seconds | peak RSS MiB | kcli / tool |")
-    print("| --- | --- | --- | ---: | ---: | ---: | ---: |")
-    for op, label, name, count, secs, rss in rows:
-        kcli_secs = next(s for o, lab, n, _, s, _ in rows if o == op and lab == label and n == "kcli")
-        ratio = secs / kcli_secs
-        print(f"| {op} | {label} | {name} | {count / secs:,.0f} | {secs:.2f} | {rss:.0f} | "
-              f"{'—' if name == 'kcli' else f'{ratio:.2f}x'} |")
-    print("\n(kcli / tool = the tool's time divided by kcli's: above 1 means kcli is faster.)")
-    print("Goals: consume >= 0.8x kcat and >= 2x Apache; produce >= 0.6x kcat and >= 2x Apache; "
-          "kcli peak RSS < 150 MiB.")
 
 
 if __name__ == "__main__":

@@ -1,21 +1,25 @@
 #!/usr/bin/env python3
 """Distributed-mode benchmark: kcli's workers beside Apache's with the same settings, same broker, one run.
 
-    scripts/bench distributed [--rounds R] [--lines N] [--bootstrap HOST:PORT] [--no-apache]
+    scripts/bench distributed [--runs R] [--warmup W] [--quick] [--lines N] [--bootstrap HOST:PORT] [--no-apache]
 
-Each round runs kcli then Apache (alternating, R rounds, medians reported) on a cluster of 3 workers
+Each round runs kcli then Apache (alternating through scripts/benchlib.py, R rounds, default 3 as each round
+takes minutes and the failover figures follow the group protocol's clocks; medians reported) on a cluster of 3
+workers
 (session.timeout.ms=10000, heartbeat.interval.ms=3000, scheduled.rebalance.max.delay.ms=5000; Apache's
 JVM with the flags of its own scripts) running 3 FileStreamSource connectors and a FileStreamSink with
 3 tasks — 10 connectors and tasks:
 
 * idle RSS per worker, once everything runs;
 * pipeline throughput: N lines of 100 B appear at once in the three source files; lines/s until the
-  topic holds them all;
+  topic holds them all, and the CPU time (user + sys, /proc) the 3 workers spent meanwhile;
 * join: a 4th worker's REST answers -> it runs some of the work;
 * leave: SIGTERM of a worker -> all its work RUNNING elsewhere (the leader holds a leaver's work for
   the delay, as for a crash);
 * kill -9 of a worker (not the leader) -> all its work RUNNING elsewhere (session timeout + delay);
 * the same kill -9 on a cluster with scheduled.rebalance.max.delay.ms=0.
+
+--quick (the smoke run): 1 round of idle RSS and the pipeline only, 200,000 lines, no join/leave/kill.
 
 Leaves and kills are sent halfway between two heartbeats of the survivors (timed from their latest
 join, which both kinds of worker log): how long the others take to notice depends on where an event
@@ -24,7 +28,6 @@ falls in the heartbeat interval, and this puts it at the same place for both.
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import statistics
@@ -41,7 +44,22 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from bench_connect import apache_command, make_data, rss_mib  # noqa: E402
+from bench_connect import make_data  # noqa: E402
+from benchlib import (  # noqa: E402
+    QUICK_RECORDS,
+    Report,
+    alternate,
+    apache,
+    arguments,
+    broker,
+    columns,
+    create_topic,
+    delete_topics,
+    machine,
+    proc_cpu,
+    rss_mib,
+    runs_of,
+)
 
 from tests.integration.distributed_support import Cluster, DistWorker  # noqa: E402
 
@@ -107,17 +125,13 @@ def _at_mid_heartbeat(cluster: Cluster, gone: DistWorker) -> None:
 def _cluster(kind: str, tmp: Path, bootstrap: str, settings: dict[str, str]) -> Cluster:
     cluster = Cluster(tmp, bootstrap, f"bench-{kind}", settings)
     if kind == "apache":
-        cluster.apache_command = apache_command()[:-1] + ["org.apache.kafka.connect.cli.ConnectDistributed"]
+        cluster.apache_command = apache("connect-distributed")
     return cluster
 
 
 def _topic(bootstrap: str) -> str:
-    from confluent_kafka.admin import AdminClient, NewTopic
-
     topic = f"bench-dist-{uuid.uuid4().hex[:8]}"
-    admin = AdminClient({"bootstrap.servers": bootstrap})  # kept alive until the topic exists
-    for f in admin.create_topics([NewTopic(topic, 3, 1)]).values():
-        f.result(30)
+    create_topic(bootstrap, topic, 3)
     return topic
 
 
@@ -157,20 +171,33 @@ def _end_a_follower(cluster: Cluster, end: Callable[[subprocess.Popen[bytes]], N
     return seconds
 
 
-def run_main(kind: str, tmp: Path, bootstrap: str, data: list[Path], lines: int) -> dict[str, float]:
+def run_main(kind: str, tmp: Path, bootstrap: str, data: list[Path], lines: int, quick: bool) -> dict[str, float]:
     out: dict[str, float] = {}
     topic = _topic(bootstrap)
+    try:
+        _run_main(kind, tmp, bootstrap, data, lines, quick, topic, out)
+    finally:
+        delete_topics(bootstrap, [topic])
+    return out
+
+
+def _run_main(kind: str, tmp: Path, bootstrap: str, data: list[Path], lines: int, quick: bool, topic: str,
+              out: dict[str, float]) -> None:
     cluster = _cluster(kind, tmp, bootstrap, SETTINGS)
     try:
         workers = _started(cluster, kind, tmp, f"{kind}-{topic}", topic)
         time.sleep(3)
         out["idle RSS per worker (MiB)"] = statistics.mean(rss_mib(w.proc.pid) for w in workers)
+        cpu_before = sum(proc_cpu(w.proc.pid) for w in workers)
         start = time.monotonic()
         for i, path in enumerate(data):
             os.link(path, tmp / f"{kind}-{topic}-in{i}.txt")
         while _end_offsets(bootstrap, topic) < lines:
             time.sleep(0.05)
         out["pipeline throughput (lines/s)"] = lines / (time.monotonic() - start)
+        out["pipeline CPU, 3 workers (s)"] = sum(proc_cpu(w.proc.pid) for w in workers) - cpu_before
+        if quick:
+            return
 
         fourth = cluster.start(apache=kind == "apache")
         start = time.monotonic()
@@ -189,51 +216,46 @@ def run_main(kind: str, tmp: Path, bootstrap: str, data: list[Path], lines: int)
         out["kill -9 -> its work RUNNING elsewhere, delay 0 (s)"] = _end_a_follower(cluster, lambda p: p.kill())
     finally:
         cluster.stop()
-    return out
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--lines", type=int, default=600_000, help="lines through the pipeline (split over 3 files)")
-    ap.add_argument("--bootstrap", default=os.environ.get("KCLI_TEST_BOOTSTRAP", "127.0.0.1:9092"))
-    ap.add_argument("--no-apache", action="store_true")
-    args = ap.parse_args()
+    parser = arguments(__doc__, runs=3)
+    parser.add_argument("--lines", type=int, default=None, help="lines through the pipeline (split over 3 files; "
+                        f"default 600,000, --quick: {QUICK_RECORDS:,})")
+    parser.add_argument("--no-apache", action="store_true")
+    args = parser.parse_args()
+    runs, _ = runs_of(args)
+    runs = 1 if args.quick and args.runs is None else runs
+    warmup = args.warmup or 0  # a round starts fresh clusters: there is nothing to warm
     kinds = ["kcli"] if args.no_apache else ["kcli", "apache"]
-    results: dict[str, dict[str, list[float]]] = {k: {} for k in kinds}
-    with tempfile.TemporaryDirectory(prefix="bench-distributed-") as tmpdir:
+    report = Report("distributed")
+    with broker(args.bootstrap) as bootstrap, tempfile.TemporaryDirectory(prefix="bench-distributed-") as tmpdir:
         tmp = Path(tmpdir)
         data = [tmp / f"data{i}.txt" for i in range(3)]
+        total = args.lines or (QUICK_RECORDS if args.quick else 600_000)
         for path in data:
-            make_data(path, args.lines // 3)
-        lines = (args.lines // 3) * 3
-        print(f"distributed: 3 workers, {ITEMS} connectors and tasks, {lines:,} lines, {args.rounds} rounds "
-              f"alternating {' / '.join(kinds)}, broker {args.bootstrap}", file=sys.stderr)
-        for r in range(args.rounds):
-            for kind in kinds:
-                (tmp / f"{kind}-{r}").mkdir()
-                figures = run_main(kind, tmp / f"{kind}-{r}", args.bootstrap, data, lines)
-                for name, value in figures.items():
-                    results[kind].setdefault(name, []).append(value)
-                print(f"round {r + 1} {kind}: " + ", ".join(f"{n}={v:.2f}" for n, v in figures.items()),
-                      file=sys.stderr)
-    print("| measure | kcli median (min–max) | Apache median (min–max) | kcli's advantage |")
-    print("| --- | ---: | ---: | ---: |")
+            make_data(path, total // 3)
+        lines = (total // 3) * 3
+        print(f"## distributed: {machine()}; broker {bootstrap}; {runs} alternating rounds after {warmup} warm-up")
+        print(f"3 workers, {ITEMS} connectors and tasks, {lines:,} lines" + (" (quick: pipeline only)" if args.quick
+                                                                           else ""))
+        counter = iter(range(1 << 30))
+
+        def side(kind: str) -> Callable[[], dict[str, float]]:
+            def measure() -> dict[str, float]:
+                folder = tmp / f"{kind}-{next(counter)}"
+                folder.mkdir()
+                return run_main(kind, folder, bootstrap, data, lines, args.quick)
+            return measure
+
+        results = {kind: columns(values) for kind, values in
+                   alternate({kind: side(kind) for kind in kinds}, runs, warmup, "distributed").items()}
     for name in results["kcli"]:
-        cells = []
-        medians = {}
-        for kind in ("kcli", "apache"):
-            values = results.get(kind, {}).get(name)
-            if not values:
-                cells.append("—")
-                continue
-            medians[kind] = statistics.median(values)
-            cells.append(f"{medians[kind]:,.2f} ({min(values):,.2f}–{max(values):,.2f})")
-        ratio = "—"
-        if len(medians) == 2 and medians["kcli"] and medians["apache"]:
-            kcli, apache = medians["kcli"], medians["apache"]
-            ratio = f"{kcli / apache if '/s' in name else apache / kcli:.2f}x"  # above 1: kcli does better
-        print(f"| {name} | {cells[0]} | {cells[1]} | {ratio} |")
+        key = "distributed-" + "-".join("".join(c if c.isalnum() else " " for c in name.split("(")[0]).split())
+        report.add_figure(key, name, {kind: r[name] for kind, r in results.items() if name in r},
+                          "higher" if "/s" in name else "lower")
+    print()
+    report.print()
 
 
 if __name__ == "__main__":

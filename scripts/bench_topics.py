@@ -1,91 +1,45 @@
-"""Benchmark: `kcli topics --list` beside Apache's `kafka-topics --list` on the same broker.
+#!/usr/bin/env python3
+"""Benchmark: `kcli topics --list` beside Apache's `kafka-topics --list` and `kcat -L` on the same broker, and
+start-up (`kcli --help` beside `kafka-topics --version`).
 
-Median of 5 wall-clock runs each, plus start-up (`kcli --help` vs `kafka-topics --version`),
-printed as a markdown table. Broker: KCLI_TEST_BOOTSTRAP, else 127.0.0.1:9092 when it answers,
-else one started (and stopped) with scripts/kafka-dev.
+    scripts/bench topics [--runs R] [--warmup W] [--quick] [--bootstrap HOST:PORT] [--no-kcat]
+
+Runs alternate between the tools (scripts/benchlib.py); wall and CPU time of each process, medians.
 """
 
 from __future__ import annotations
 
-import os
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-KAFKA_DEV = ROOT / "scripts" / "kafka-dev"
-KCLI = [str(ROOT / ".venv" / "bin" / "kcli")]
-RUNS = 5
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-def _answers(address: str) -> bool:
-    host, _, port = address.rpartition(":")
-    try:
-        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=2):
-            return True
-    except (OSError, ValueError):
-        return False
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def broker() -> Iterator[str]:
-    """An answering bootstrap address; a kafka-dev broker of our own when none is given or running."""
-    given = os.environ.get("KCLI_TEST_BOOTSTRAP")
-    if given:
-        yield given
-        return
-    if _answers("127.0.0.1:9092"):
-        yield "127.0.0.1:9092"
-        return
-    with tempfile.TemporaryDirectory(prefix="kcli-bench-") as state:
-        env = {**os.environ, "KAFKA_DEV_STATE": state}
-        port = _free_port()
-        subprocess.run([str(KAFKA_DEV), "start", "--port", str(port)], env=env, check=True,
-                       stdout=subprocess.DEVNULL)
-        try:
-            yield f"127.0.0.1:{port}"
-        finally:
-            subprocess.run([str(KAFKA_DEV), "stop"], env=env, stdout=subprocess.DEVNULL, check=False)
-
-
-def median_seconds(cmd: Sequence[str], runs: int = RUNS) -> float:
-    """Median wall time of `runs` runs; a failing run aborts the benchmark."""
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        times.append(time.perf_counter() - start)
-        if proc.returncode != 0:
-            raise SystemExit(f"bench_topics: {' '.join(cmd)} exited {proc.returncode}: {proc.stderr[-500:]}")
-    return statistics.median(times)
+from benchlib import KCLI, Cmd, Report, alternate, apache, arguments, broker, kcat, machine, run, runs_of
 
 
 def main() -> int:
-    with broker() as bootstrap:
-        rows = [
-            ("`topics --list`", [*KCLI, "topics", "--list", "--bootstrap-server", bootstrap],
-             [str(KAFKA_DEV), "tool", "kafka-topics", "--list", "--bootstrap-server", bootstrap]),
-            ("start-up (`kcli --help` / `kafka-topics --version`)", [*KCLI, "--help"],
-             [str(KAFKA_DEV), "tool", "kafka-topics", "--version"]),
-        ]
-        print(f"Broker {bootstrap}; median of {RUNS} runs, wall time.\n")
-        print("| command | kcli (s) | Apache kafka-topics (s) | Apache / kcli |")
-        print("| --- | ---: | ---: | ---: |")
-        for label, ours, theirs in rows:
-            k, a = median_seconds(ours), median_seconds(theirs)
-            print(f"| {label} | {k:.3f} | {a:.3f} | {a / k:.1f}x |")
+    parser = arguments(__doc__)
+    parser.add_argument("--no-kcat", action="store_true", help="skip kcat -L")
+    args = parser.parse_args()
+    runs, warmup = runs_of(args)
+    report = Report("topics")
+    with broker(args.bootstrap) as bootstrap, tempfile.TemporaryDirectory(prefix="bench-topics-") as tmpdir:
+        kc = None if args.no_kcat else kcat(Path(tmpdir))
+        print(f"## topics: {machine()}; broker {bootstrap}; {runs} alternating runs after {warmup} warm-up")
+        if kc:
+            print(f"kcat: {kc.path}, {kc.note}")
+        listing = {"kcli": Cmd([*KCLI, "topics", "--list", "--bootstrap-server", bootstrap]),
+                   "apache": Cmd(apache("kafka-topics", ["--list", "--bootstrap-server", bootstrap]))}
+        if kc:
+            listing["kcat -L"] = Cmd(kc.argv("-L", "-b", bootstrap), env=kc.env)
+        start_up = {"kcli": Cmd([*KCLI, "--help"]), "apache": Cmd(apache("kafka-topics", ["--version"]))}
+        for key, label, cmds in (("topics-list", "`topics --list`", listing),
+                                 ("start-up", "start-up (`kcli --help` / `kafka-topics --version`)", start_up)):
+            samples = alternate({name: (lambda c=cmd: run(c)) for name, cmd in cmds.items()}, runs, warmup, label)
+            report.add(key, label, samples)
+        print()
+        report.print()
     return 0
 
 
