@@ -1,7 +1,8 @@
 """kafka-python's client settings from Java-style client properties (security included).
 
 kcli's clients are confluent-kafka's; kafka-python serves only where librdkafka exposes nothing: Connect's
-group membership (a custom protocol type) and broker configs librdkafka cannot name or fully describe.
+group membership (a custom protocol type), broker configs librdkafka cannot name or fully describe, and the
+group requests of kcli.admin.groups_wire (ListGroups in the brokers' order, ConsumerGroupDescribe).
 """
 
 from __future__ import annotations

@@ -117,7 +117,11 @@ def validate(action: str, a: GroupArgs, flag_form: bool) -> None:
 def run(action: str, a: GroupArgs, client: ClientOptions, flag_form: bool = True) -> None:
     """Validate, connect, and perform one action."""
     validate(action, a, flag_form)
-    ACTIONS[action](_service(client, a.timeout_seconds), a)
+    svc = _service(client, a.timeout_seconds)
+    try:
+        ACTIONS[action](svc, a)
+    finally:
+        svc.close()
 
 
 def _service(client: ClientOptions, timeout: float) -> GroupService:
@@ -165,8 +169,10 @@ def _describe_ids(svc: GroupService, a: GroupArgs) -> list[str]:
 
 
 def _described(svc: GroupService, a: GroupArgs) -> dict[str, GroupInfo]:
-    """Every group, in Apache's order (by id); an unknown one fails the whole command, as Apache's does."""
-    infos = svc.describe(_describe_ids(svc, a))
+    """Every group, in Apache's order (by id); an unknown one fails the whole command, as Apache's does.
+    KIP-848 epochs are asked for where they are shown: --verbose --members/--state, and -o json|yaml."""
+    epochs = a.verbose and (a.members or a.state is not None) or a.fmt != "text"
+    infos = svc.describe(_describe_ids(svc, a), epochs=epochs)
     for group_id, info in infos.items():
         if info.state == "Dead":
             raise KafkaOperationError(f"Group {group_id} not found.")

@@ -280,31 +280,34 @@ def run_reset(a: GroupArgs, client: ClientOptions, flag_form: bool = True) -> No
 
     req = check(a, flag_form)
     svc = GroupService(client.config(), timeout=a.timeout_seconds)
-    broker = ResetBroker(svc)
-    groups = [g.group_id for g in svc.list_groups()] if req.all_groups else list(req.groups)
-    groups = string_order(groups)  # Apache walks its described groups in HashMap order
-    plans, committed = _prepare(broker, req, groups)
-    notices_on_stdout = req.fmt == "text" and not req.export
-    for plan in plans:
-        for tp in plan.no_record_after:
-            echo("\n" + empty_partition_notice(tp), err=not notices_on_stdout)
-        for clamp in plan.clamps:
-            _warn(clamp.message)
-    if req.execute:
+    try:
+        broker = ResetBroker(svc)
+        groups = [g.group_id for g in svc.list_groups()] if req.all_groups else list(req.groups)
+        groups = string_order(groups)  # Apache walks its described groups in HashMap order
+        plans, committed = _prepare(broker, req, groups)
+        notices_on_stdout = req.fmt == "text" and not req.export
         for plan in plans:
-            if plan.refused is None and plan.offsets:
-                broker.alter(plan.group, plan.offsets)
-    for plan in plans:
-        if plan.refused is None and not plan.offsets and req.scope.all_topics:
-            echo(f"Consumer group '{plan.group}' has no committed offsets: nothing to reset.", err=True)
-    _print(req, plans, committed)
-    if req.hint and any(p.offsets for p in plans):
-        echo(DRY_RUN_HINT, err=True)
-    refused = [p.refused for p in plans if p.refused]
-    for message in refused[:-1]:
-        echo(f"kcli: error: {message}", err=True)
-    if refused:
-        raise KafkaOperationError(refused[-1] or "")
+            for tp in plan.no_record_after:
+                echo("\n" + empty_partition_notice(tp), err=not notices_on_stdout)
+            for clamp in plan.clamps:
+                _warn(clamp.message)
+        if req.execute:
+            for plan in plans:
+                if plan.refused is None and plan.offsets:
+                    broker.alter(plan.group, plan.offsets)
+        for plan in plans:
+            if plan.refused is None and not plan.offsets and req.scope.all_topics:
+                echo(f"Consumer group '{plan.group}' has no committed offsets: nothing to reset.", err=True)
+        _print(req, plans, committed)
+        if req.hint and any(p.offsets for p in plans):
+            echo(DRY_RUN_HINT, err=True)
+        refused = [p.refused for p in plans if p.refused]
+        for message in refused[:-1]:
+            echo(f"kcli: error: {message}", err=True)
+        if refused:
+            raise KafkaOperationError(refused[-1] or "")
+    finally:
+        svc.close()
 
 
 def _print(req: ResetRequest, plans: list[GroupPlan], committed: Mapping[str, Mapping[TP, int]]) -> None:

@@ -20,13 +20,18 @@ from kcli.groups.offsets import (
 )
 
 if TYPE_CHECKING:
-    from confluent_kafka.admin import ConsumerGroupDescription, MemberDescription
+    from confluent_kafka.admin import AdminClient, ConsumerGroupDescription, MemberDescription
+
+    from kcli.admin.groups_wire import GroupWire
 
 # Apache's GroupState names (GroupState.toString), from librdkafka's enum names.
 STATE_NAMES = {"UNKNOWN": "Unknown", "PREPARING_REBALANCING": "PreparingRebalance",
                "COMPLETING_REBALANCING": "CompletingRebalance", "STABLE": "Stable", "DEAD": "Dead",
                "EMPTY": "Empty", "ASSIGNING": "Assigning", "RECONCILING": "Reconciling"}
 TYPE_NAMES = {"UNKNOWN": "Unknown", "CONSUMER": "Consumer", "CLASSIC": "Classic"}
+# The protocol types of the groups Apache's tool lists (ListGroupsOptions.forConsumerGroups): "" is a group
+# that only commits offsets.
+CONSUMER_PROTOCOL_TYPES = ("consumer", "")
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,20 @@ class GroupListing:
     group_type: str
 
 
+_STATES_BY_UPPER = {v.upper(): v for v in STATE_NAMES.values()}
+_TYPES_BY_UPPER = {v.upper(): v for v in TYPE_NAMES.values()}
+
+
+def broker_state(text: str) -> str:
+    """A state as the broker spells it, in Apache's spelling (GroupState.parse: any case; else Unknown)."""
+    return _STATES_BY_UPPER.get(text.upper(), "Unknown")
+
+
+def broker_type(text: str) -> str:
+    """A group type as the broker spells it (`classic`, `consumer`), in Apache's spelling."""
+    return _TYPES_BY_UPPER.get(text.upper(), "Unknown")
+
+
 def _enum_name(value: Any, names: Mapping[str, str]) -> str:
     name = getattr(value, "name", None) or "UNKNOWN"
     return names.get(name, name.title())
@@ -110,16 +129,71 @@ def _group(d: ConsumerGroupDescription) -> GroupInfo:
     )
 
 
+def _wire_tps(assignment: Any) -> list[TopicPartitionKey]:
+    return [(t.topic_name, p) for t in assignment.topic_partitions for p in t.partitions]
+
+
+def _wire_member(m: Any) -> Member:
+    """A member of a ConsumerGroupDescribe answer; `upgraded` as Apache's admin client reads the member type
+    (-1 unknown: None, 1 consumer protocol: True, else False)."""
+    member_type = getattr(m, "member_type", -1)
+    return Member(
+        consumer_id=m.member_id,
+        client_id=m.client_id,
+        host=m.client_host,
+        group_instance_id=m.instance_id or None,
+        assignment=_wire_tps(m.assignment),
+        target_assignment=_wire_tps(m.target_assignment),
+        member_epoch=m.member_epoch,
+        upgraded=None if member_type == -1 else member_type == 1,
+    )
+
+
+def _wire_group(d: Any, coordinator: Coordinator | None) -> GroupInfo:
+    """A group of a ConsumerGroupDescribe answer (the coordinator is the one librdkafka found)."""
+    return GroupInfo(
+        group_id=d.group_id,
+        state=broker_state(d.group_state),
+        group_type="Consumer",
+        coordinator=coordinator,
+        assignor=d.assignor_name or "",
+        members=[_wire_member(m) for m in d.members],
+        group_epoch=d.group_epoch,
+        target_assignment_epoch=d.assignment_epoch,
+    )
+
+
 class GroupService:
     """Consumer-group admin operations on one cluster, each bounded by `timeout` seconds."""
 
     def __init__(self, config: Mapping[str, str], timeout: float = 5.0) -> None:
-        from kcli.clients import make_admin
-
         self.bootstrap = config.get("bootstrap.servers", "")
         self.config = config
         self.timeout = timeout
-        self.admin = make_admin(config)
+        self._admin: AdminClient | None = None
+        self._wire: GroupWire | None = None
+
+    @property
+    def admin(self) -> AdminClient:
+        """librdkafka's admin client, made on first use (--list needs none)."""
+        if self._admin is None:
+            from kcli.clients import make_admin
+
+            self._admin = make_admin(self.config)
+        return self._admin
+
+    def _wire_admin(self) -> GroupWire:
+        """kafka-python's connection (kcli.admin.groups_wire), opened on first use."""
+        if self._wire is None:
+            from kcli.admin.groups_wire import GroupWire
+
+            self._wire = GroupWire(self.config, self.timeout)
+        return self._wire
+
+    def close(self) -> None:
+        if self._wire is not None:
+            self._wire.close()
+            self._wire = None
 
     def _fail(self, exc: BaseException) -> AdminFailure:
         return admin_failure(exc, self.bootstrap, self.timeout)
@@ -132,25 +206,21 @@ class GroupService:
 
     # -- queries ----------------------------------------------------------------------------
     def list_groups(self, states: Sequence[str] = (), types: Sequence[str] = ()) -> list[GroupListing]:
-        """Consumer groups (classic and consumer protocol), optionally only in these states / of these types."""
-        from confluent_kafka import ConsumerGroupState, ConsumerGroupType, KafkaException
+        """Consumer groups (classic and consumer protocol, protocol type `consumer` or none, as Apache's
+        admin client keeps), optionally only in these states / of these types, in the order the brokers
+        sent them (kafka-python's ListGroups: librdkafka's binding sorts them) and each group once."""
+        listed = self._wire_admin().list_groups(states, [t.lower() for t in types or ("Classic", "Consumer")])
+        found: dict[str, GroupListing] = {}
+        for g in listed:
+            if g.protocol_type in CONSUMER_PROTOCOL_TYPES:
+                found[g.group_id] = GroupListing(g.group_id, broker_state(g.state), broker_type(g.group_type))
+        return list(found.values())
 
-        kwargs: dict[str, Any] = {"request_timeout": self.timeout}
-        if states:
-            by_name = {v: ConsumerGroupState[k] for k, v in STATE_NAMES.items() if k in ConsumerGroupState.__members__}
-            kwargs["states"] = {by_name[s] for s in states if s in by_name}
-        if types:
-            by_type = {v: ConsumerGroupType[k] for k, v in TYPE_NAMES.items()}
-            kwargs["types"] = {by_type[t] for t in types if t in by_type}
-        result = self._wait(self.admin.list_consumer_groups(**kwargs))
-        if result.errors:
-            error = result.errors[0]
-            raise self._fail(error if isinstance(error, BaseException) else KafkaException(error))
-        return [GroupListing(g.group_id, _enum_name(getattr(g, "state", None), STATE_NAMES),
-                             _enum_name(getattr(g, "type", None), TYPE_NAMES)) for g in result.valid or []]
-
-    def describe(self, group_ids: Sequence[str]) -> dict[str, GroupInfo]:
-        """DescribeConsumerGroups for every id (one request per coordinator)."""
+    def describe(self, group_ids: Sequence[str], epochs: bool = False) -> dict[str, GroupInfo]:
+        """DescribeConsumerGroups for every id (one request per coordinator). A consumer-protocol group is
+        described again with ConsumerGroupDescribe where librdkafka falls short: when `epochs` are wanted
+        (member and group epochs, member types) and when its state is one librdkafka cannot name
+        (Assigning, Reconciling come back Unknown)."""
         if not group_ids:
             return {}
         try:
@@ -158,7 +228,12 @@ class GroupService:
                                                           request_timeout=self.timeout)
         except Exception as exc:
             raise self._fail(exc) from exc
-        return {g: _group(self._wait(f)) for g, f in futures.items()}
+        infos = {g: _group(self._wait(f)) for g, f in futures.items()}
+        again = [g for g, i in infos.items() if i.group_type == "Consumer" and (epochs or i.state == "Unknown")]
+        if again:
+            for group_id, described in self._wire_admin().describe_consumer_groups(again).items():
+                infos[group_id] = _wire_group(described, infos[group_id].coordinator)
+        return infos
 
     def committed(self, group_id: str) -> dict[TopicPartitionKey, Committed]:
         return committed_offsets(self.admin, group_id, self.timeout, self.bootstrap)

@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -47,12 +48,8 @@ def delete_groups(bootstrap: str, *groups: str) -> None:
 
 
 @contextmanager
-def apache_consumer(bootstrap: str, topic: str, group: str, protocol: str = "classic") -> Iterator[None]:
-    """Apache's console consumer in `group`, reading from the beginning, stopped (its whole process group) after."""
-    proc = subprocess.Popen([str(KAFKA_DEV), "tool", "kafka-console-consumer", "--bootstrap-server", bootstrap,
-                             "--topic", topic, "--group", group, "--from-beginning",
-                             "--consumer-property", f"group.protocol={protocol}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+def _stopped_after(proc: subprocess.Popen) -> Iterator[None]:
+    """Stop `proc` and its whole process group (SIGTERM, then SIGKILL) when the block ends."""
     try:
         yield
     finally:
@@ -62,6 +59,35 @@ def apache_consumer(bootstrap: str, topic: str, group: str, protocol: str = "cla
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=30)
+
+
+@contextmanager
+def apache_consumer(bootstrap: str, topic: str, group: str, protocol: str = "classic") -> Iterator[None]:
+    """Apache's console consumer in `group`, reading from the beginning, stopped (its whole process group) after."""
+    proc = subprocess.Popen([str(KAFKA_DEV), "tool", "kafka-console-consumer", "--bootstrap-server", bootstrap,
+                             "--topic", topic, "--group", group, "--from-beginning",
+                             "--consumer-property", f"group.protocol={protocol}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    with _stopped_after(proc):
+        yield
+
+
+@contextmanager
+def kcli_consumer(bootstrap: str, topic: str, group: str, protocol: str = "classic") -> Iterator[None]:
+    """`kcli consume` in `group` (group.protocol as given), reading from the beginning, stopped after."""
+    proc = subprocess.Popen([sys.executable, "-m", "kcli", "consume", "--bootstrap-server", bootstrap, "--topic", topic,
+                             "--group", group, "--from-beginning", "--command-property", f"group.protocol={protocol}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    with _stopped_after(proc):
+        yield
+
+
+def members_settled(bootstrap: str, group: str, count: int) -> bool:
+    """The group is Stable with `count` members, each owning a partition and exactly its target assignment."""
+    data = json.loads(kg(bootstrap, "--describe", "--group", group, "--members", "-o", "json").stdout or "[]")
+    if not data or data[0]["state"] != "Stable" or len(data[0]["members"]) != count:
+        return False
+    return all(m["partitions"] and m["target_partitions"] in (None, m["partitions"]) for m in data[0]["members"])
 
 
 def caught_up(bootstrap: str, group: str, partitions: int) -> bool:

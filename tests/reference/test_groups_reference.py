@@ -12,8 +12,17 @@ import subprocess
 
 import pytest
 
+from kcli.java_order import java_string_hash
 from tests.helpers import run_kcli, run_tool, wait_for
-from tests.integration.test_groups import apache_consumer, caught_up, commit, delete_groups, make_topic
+from tests.integration.test_groups import (
+    apache_consumer,
+    caught_up,
+    commit,
+    delete_groups,
+    kcli_consumer,
+    make_topic,
+    members_settled,
+)
 
 pytestmark = [pytest.mark.broker, pytest.mark.java]
 
@@ -79,17 +88,74 @@ def test_active_group(bootstrap: str, topic_name: str, protocol: str) -> None:
     try:
         with apache_consumer(bootstrap, topic_name, group, protocol):
             wait_for(lambda: caught_up(bootstrap, group, 3), timeout=120, message="the consumer to catch up")
-            cases = [[], ["--verbose"], ["--members"], ["--state"]]
-            if protocol == "classic":  # KIP-848 epochs need ConsumerGroupDescribe, which librdkafka does not expose
-                cases += [["--members", "--verbose"], ["--state", "--verbose"]]
-            for extra in cases:
-                same(bootstrap, "--describe", "--group", group, *extra)
+            for extra in ([], ["--verbose"], ["--members"], ["--state"], ["--members", "--verbose"],
+                          ["--state", "--verbose"]):
+                out = same(bootstrap, "--describe", "--group", group, *extra)
+                if extra == ["--members", "--verbose"]:  # CURRENT-EPOCH: a KIP-848 member's epoch, else `-`
+                    assert (out.splitlines()[2].split()[5] == "-") == (protocol == "classic"), out
             k, a = kcli(bootstrap, "--delete", "--group", group), apache(bootstrap, "--delete", "--group", group)
             assert k.returncode == 1 and k.stdout == ""
             assert apache_error(a)[0] == "Deletion of some consumer groups failed:"
             assert f"\n* {k.stderr.removeprefix('kcli: error: ').strip()}\n" in a.stdout
     finally:
         delete_groups(bootstrap, group)
+
+
+def test_mixed_group(bootstrap: str, topic_name: str) -> None:
+    """A consumer-protocol group with a classic member in it (KIP-848's online migration): Apache's and kcli's
+    consumers join with group.protocol=consumer, then a classic Apache consumer; --verbose adds UPGRADED."""
+    group = f"g-{topic_name}"
+    make_topic(bootstrap, topic_name)
+    try:
+        with apache_consumer(bootstrap, topic_name, group, "consumer"):
+            wait_for(lambda: members_settled(bootstrap, group, 1), timeout=120, message="the first member")
+            with kcli_consumer(bootstrap, topic_name, group, "consumer"):
+                wait_for(lambda: members_settled(bootstrap, group, 2), timeout=120, message="kcli's member")
+                with apache_consumer(bootstrap, topic_name, group, "classic"):
+                    wait_for(lambda: members_settled(bootstrap, group, 3) and caught_up(bootstrap, group, 3),
+                             timeout=120, message="three settled members, caught up")
+                    for extra in ([], ["--members"], ["--state"], ["--state", "--verbose"]):
+                        same(bootstrap, "--describe", "--group", group, *extra)
+                    out = same(bootstrap, "--describe", "--group", group, "--members", "--verbose")
+                    assert out.splitlines()[1].split()[-1] == "UPGRADED"
+                    assert sorted(line.split()[-1] for line in out.splitlines()[2:]) == ["false", "true", "true"]
+    finally:
+        delete_groups(bootstrap, group)
+
+
+def one_bucket(prefix: str, count: int) -> list[str]:
+    """`count` group ids whose Java hashes, spread as HashMap spreads them, agree in their low 10 bits: they share
+    a bucket in any table of up to 1024 entries, so only the broker's order tells them apart."""
+    def bucket(name: str) -> int:
+        h = java_string_hash(name)
+        return (h ^ (h >> 16)) & 1023
+
+    names, i = [f"{prefix}-0"], 1
+    while len(names) < count:
+        if bucket(f"{prefix}-{i}") == bucket(names[0]):
+            names.append(f"{prefix}-{i}")
+        i += 1
+    return names
+
+
+def test_list_order(bootstrap: str, topic_name: str) -> None:
+    """Groups sharing a HashMap bucket come out in the order the broker listed them, as Apache's admin client
+    fills its map; other tests add and remove groups meanwhile, so retry until the two tools saw the same."""
+    make_topic(bootstrap, topic_name, records=1)
+    groups = one_bucket(f"g-{topic_name}", 5)
+    for g in groups:
+        commit(bootstrap, g, topic_name, {0: 0})
+    try:
+        for flags in ([], ["--state", "--type"]):
+            for _ in range(10):
+                k, a = kcli(bootstrap, "--list", *flags), apache(bootstrap, "--list", *flags)
+                assert (k.returncode, a.returncode) == (0, 0), k.stderr
+                if k.stdout == a.stdout:
+                    break
+            mine = [[line for line in out.splitlines() if line.split()[0] in groups] for out in (k.stdout, a.stdout)]
+            assert len(mine[0]) == len(groups) and mine[0] == mine[1], flags
+    finally:
+        delete_groups(bootstrap, *groups)
 
 
 def test_list_with_state_and_type(bootstrap: str, lagging: str) -> None:

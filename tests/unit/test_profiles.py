@@ -324,7 +324,7 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
     ["produce", "--topic", "t"],
     ["topics", "--list"],
     ["topics", "describe", "t"],
-    ["groups", "--list"],
+    ["groups", "--describe", "--group", "g"],
     ["--profile", "secure", "consume", "--topic", "t"],
 ])
 def test_sasl_profile_reaches_the_client(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
@@ -340,6 +340,29 @@ def test_sasl_profile_reaches_the_client(capsys: pytest.CaptureFixture[str], mon
         assert conf["bootstrap.servers"] == "sasl-broker:9093"
         assert (conf["security.protocol"], conf["sasl.mechanisms"]) == ("SASL_PLAINTEXT", "PLAIN")
         assert (conf["sasl.username"], conf["sasl.password"]) == ("app", "pw-from-env")
+
+
+def test_sasl_profile_reaches_kafka_python(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`groups --list` lists through kafka-python (ListGroups, in the brokers' order): the profile reaches it too."""
+    import kafka.admin
+    import kafka.errors
+
+    seen: list[dict[str, object]] = []
+
+    def fake(**cfg: object) -> None:
+        seen.append(cfg)
+        raise kafka.errors.KafkaConnectionError("recorded")
+
+    monkeypatch.setattr(kafka.admin, "KafkaAdminClient", fake)
+    sasl_profile()
+    monkeypatch.setenv("KCLI_PROFILE", "secure")
+    monkeypatch.setenv("PW", "pw-from-env")
+    code, _, _ = kcli(capsys, "groups", "--list")
+    assert code == 1 and len(seen) == 1
+    cfg = seen[0]
+    assert cfg["bootstrap_servers"] == ["sasl-broker:9093"]
+    assert (cfg["security_protocol"], cfg["sasl_mechanism"]) == ("SASL_PLAINTEXT", "PLAIN")
+    assert (cfg["sasl_plain_username"], cfg["sasl_plain_password"]) == ("app", "pw-from-env")
 
 
 def test_flag_bootstrap_beats_the_sasl_profile(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
