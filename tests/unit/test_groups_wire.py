@@ -130,3 +130,52 @@ def test_list_keeps_the_brokers_order_and_apaches_protocol_types() -> None:
     assert wire.asked == ((), ["classic", "consumer"])
     svc.list_groups(["Assigning"], ["Consumer"])
     assert wire.asked == (["Assigning"], ["consumer"])
+
+
+class _Future:
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def result(self, timeout: float | None = None) -> object:
+        return self.value
+
+
+class _Admin:
+    """librdkafka's answer to DescribeConsumerGroups: a classic group, and KIP-848 groups it calls Stable and
+    (for Reconciling, a state it has no name for) Unknown."""
+
+    def describe_consumer_groups(self, ids: list[str], request_timeout: float) -> dict[str, _Future]:
+        from confluent_kafka import ConsumerGroupState, ConsumerGroupType, Node
+        from confluent_kafka.admin import ConsumerGroupDescription
+
+        kinds = {"classic": (ConsumerGroupState.STABLE, ConsumerGroupType.CLASSIC),
+                 "stable": (ConsumerGroupState.STABLE, ConsumerGroupType.CONSUMER),
+                 "orders": (ConsumerGroupState.UNKNOWN, ConsumerGroupType.CONSUMER)}
+        return {g: _Future(ConsumerGroupDescription(g, False, [], "uniform", kinds[g][0], Node(1, "h", 9092),
+                                                    type=kinds[g][1])) for g in ids}
+
+
+class _DescribeWire:
+    def __init__(self) -> None:
+        self.asked: list[list[str]] = []
+
+    def describe_consumer_groups(self, ids: list[str]) -> dict[str, object]:
+        self.asked.append(list(ids))
+        (group,) = ConsumerGroupDescribeResponse.decode(response(1), version=1).groups
+        return {"orders": group} if "orders" in ids else {}
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(("epochs", "asked"), [(False, [["orders"]]), (True, [["stable", "orders"]])])
+def test_describe_asks_consumer_group_describe_only_where_librdkafka_falls_short(
+        epochs: bool, asked: list[list[str]]) -> None:
+    svc = GroupService({"bootstrap.servers": "127.0.0.1:1"}, timeout=1)
+    wire = _DescribeWire()
+    svc._admin, svc._wire = _Admin(), wire  # type: ignore[assignment]
+    infos = svc.describe(["classic", "stable", "orders"], epochs=epochs)
+    assert wire.asked == asked  # never a classic group; a Stable KIP-848 one only when its epochs are shown
+    assert (infos["orders"].state, infos["orders"].group_epoch) == ("Reconciling", 8)
+    assert infos["orders"].coordinator is not None and infos["orders"].coordinator.text == "h:9092  (1)"
+    assert (infos["stable"].state, infos["stable"].group_epoch) == ("Stable", None)
