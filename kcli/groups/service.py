@@ -292,7 +292,7 @@ class GroupService:
 
         if not partitions:
             return None, {}
-        client = self._kafka_python()
+        client = self._wire_admin().admin
         try:
             result = client.delete_group_offsets(group_id, [TopicPartition(t, p) for t, p in partitions])
         except KafkaError as exc:
@@ -301,22 +301,6 @@ class GroupService:
                 raise AdminFailure(f"could not reach the Kafka broker at {self.bootstrap} within {self.timeout:g}s "
                                    f"({exc})", "_TIMED_OUT") from exc
             return name, dict.fromkeys(partitions, name)
-        finally:
-            client.close()
         per = {(tp.topic, tp.partition): (None if err.errno == 0 else err.message) for tp, err in result.items()}
         errors = [e for e in per.values() if e]
         return (errors[0] if errors else None), per
-
-    def _kafka_python(self) -> Any:
-        from kafka.admin import KafkaAdminClient
-        from kafka.errors import KafkaError
-
-        from kcli.clients.kafka_python import kafka_python_config
-
-        cfg = kafka_python_config(self.config, "kcli-groups")
-        cfg["request_timeout_ms"] = int(self.timeout * 1000)
-        try:
-            return KafkaAdminClient(**cfg)
-        except KafkaError as exc:
-            raise AdminFailure(f"could not reach the Kafka broker at {self.bootstrap} within {self.timeout:g}s "
-                               f"({exc})", "_TRANSPORT") from exc
