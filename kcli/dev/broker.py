@@ -6,13 +6,12 @@ import base64
 import os
 import shutil
 import subprocess
-import time
 import uuid
 from pathlib import Path
 
 from kcli.dev.java import Jars
 from kcli.dev.paths import HOST, StateDir, write_text_atomic
-from kcli.dev.procs import alive, owned_pid, port_open, spawn, stop
+from kcli.dev.procs import await_ready, owned_pid, port_open, spawn
 from kcli.errors import KcliError
 
 START_TIMEOUT = 180.0  # seconds; a JVM on a loaded two-core machine can take a while
@@ -100,19 +99,10 @@ def answers(bootstrap: str, timeout: float = 5.0) -> bool:
 def wait_ready(state: StateDir, pid: int, port: int) -> None:
     """Until the broker answers; if it exits or does not answer in time, stop it and say why (its last log line)."""
     bootstrap = f"{HOST}:{port}"
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if not alive(pid):
-            state.broker_pid.unlink(missing_ok=True)
-            raise KcliError(f"the broker exited during start-up: {_tail(state.broker_log, 1)} "
-                            f"(see {state.broker_log})")
-        if port_open(HOST, port) and answers(bootstrap):
-            return
-        time.sleep(0.25)
-    stop(pid, STOP_GRACE)
-    state.broker_pid.unlink(missing_ok=True)
-    raise KcliError(f"the broker did not answer on {bootstrap} within {START_TIMEOUT:.0f} s "
-                    f"(see {state.broker_log})")
+    await_ready(pid, state.broker_pid, lambda: port_open(HOST, port) and answers(bootstrap), START_TIMEOUT,
+                STOP_GRACE,
+                lambda: f"the broker exited during start-up: {_tail(state.broker_log, 1)} (see {state.broker_log})",
+                f"the broker did not answer on {bootstrap} within {START_TIMEOUT:.0f} s (see {state.broker_log})")
 
 
 def _tail(path: Path, count: int) -> str:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 
 from kcli.dev.paths import HOST, StateDir, write_text_atomic
-from kcli.dev.procs import alive, owned_pid, port_open, spawn, stop
-from kcli.errors import KcliError
+from kcli.dev.procs import await_ready, owned_pid, port_open, spawn
 
 START_TIMEOUT = 180.0
 STOP_GRACE = 60.0
@@ -62,15 +60,7 @@ def _answers(port: int) -> bool:
 
 def wait_ready(state: StateDir, pid: int, port: int) -> None:
     """Until GET /connectors answers 200; a worker that exits or stays silent is stopped and reported."""
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if not alive(pid):
-            state.connect_pid.unlink(missing_ok=True)
-            raise KcliError(f"the Connect worker exited during start-up (see {state.connect_log})")
-        if port_open(HOST, port) and _answers(port):
-            return
-        time.sleep(0.25)
-    stop(pid, STOP_GRACE)
-    state.connect_pid.unlink(missing_ok=True)
-    raise KcliError(f"the Connect worker did not answer on {url(port)} within {START_TIMEOUT:.0f} s "
-                    f"(see {state.connect_log})")
+    await_ready(pid, state.connect_pid, lambda: port_open(HOST, port) and _answers(port), START_TIMEOUT, STOP_GRACE,
+                lambda: f"the Connect worker exited during start-up (see {state.connect_log})",
+                f"the Connect worker did not answer on {url(port)} within {START_TIMEOUT:.0f} s "
+                f"(see {state.connect_log})")

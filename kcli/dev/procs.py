@@ -8,10 +8,11 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from kcli.dev.paths import read_int, write_text_atomic
+from kcli.errors import KcliError
 
 
 def _proc_state(pid: int) -> str | None:
@@ -90,6 +91,23 @@ def stop(pid: int, grace: float) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
     wait_gone(pid, 30)
+
+
+def await_ready(pid: int, pid_file: Path, ready: Callable[[], bool], timeout: float, grace: float,
+                exited: Callable[[], str], silent: str) -> None:
+    """Until `ready()`; a process that exits first (message `exited()`) or is not ready within `timeout`
+    (message `silent`, after it is stopped) loses its PID file and is reported as a KcliError."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not alive(pid):
+            pid_file.unlink(missing_ok=True)
+            raise KcliError(exited())
+        if ready():
+            return
+        time.sleep(0.25)
+    stop(pid, grace)
+    pid_file.unlink(missing_ok=True)
+    raise KcliError(silent)
 
 
 def port_open(host: str, port: int, timeout: float = 1.0) -> bool:
