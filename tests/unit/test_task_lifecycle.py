@@ -67,25 +67,26 @@ class GatedSource(SourceTask):
 
     def __init__(self, seen: dict[str, Any]) -> None:
         self.seen = seen
-        seen.update(polls=0, started=False, stopped=False)
+        seen.update(polls=0, started=False, stopped=False, stop_thread=None, polling_at_stop=None)
         self.in_poll = threading.Event()
         self.gate = threading.Event()
+        self.polling = False
 
     def start(self, props: dict[str, str]) -> None:
         self.seen["started"] = True
 
     def poll(self) -> list[SourceRecord] | None:
+        self.polling = True
         self.seen["polls"] += 1
         self.in_poll.set()
-        while not self.gate.wait(0.05):
-            if self.seen["stopped"]:
-                return None
+        self.gate.wait()
         self.gate.clear()
         n = self.seen["polls"]
+        self.polling = False
         return [SourceRecord({"p": 0}, {"n": n}, "t", None, None, None, None, f"r{n}")]
 
     def stop(self) -> None:
-        self.seen["stopped"] = True
+        self.seen.update(stopped=True, stop_thread=threading.current_thread().name, polling_at_stop=self.polling)
 
 
 def _source(target: str) -> tuple[WorkerSourceTask, GatedSource, Events]:
@@ -116,8 +117,34 @@ def test_source_pause_during_poll_is_reported_after_its_records_were_sent() -> N
         wait_for(lambda: task.in_poll.is_set(), timeout=10, message="a poll() after the resume")
     finally:
         runner.stop()
+        task.gate.set()
         assert runner.await_stop(10)
     assert events.states() == ["RUNNING", "PAUSED", "RESUMED", "SHUTDOWN"]
+
+
+def test_a_source_task_is_stopped_by_its_own_thread_once_poll_returned() -> None:
+    """Apache's AbstractWorkerSourceTask.stop() only flags the task; SourceTask.stop() comes from close(), on the
+    task thread, after the poll() under way returned (a poll() that never returns is given up: cancel())."""
+    runner, task, events = _source("STARTED")
+    runner.start()
+    wait_for(lambda: task.in_poll.is_set(), timeout=10, message="the first poll()")
+    runner.stop()
+    assert not runner.await_stop(0.3) and task.seen["stopped"] is False  # poll() still blocked: no stop() yet
+    task.gate.set()
+    assert runner.await_stop(10)
+    assert task.seen["stop_thread"] == "task-thread-c-0" and task.seen["polling_at_stop"] is False
+    assert events.states() == ["RUNNING", "SHUTDOWN"]
+
+
+def test_a_cancelled_task_writes_no_more_status() -> None:
+    runner, task, events = _source("STARTED")
+    runner.start()
+    wait_for(lambda: task.in_poll.is_set(), timeout=10, message="the first poll()")
+    runner.stop()
+    runner.cancel()  # what Worker.stop_and_await_tasks does once the graceful timeout is over
+    task.gate.set()
+    assert runner.await_stop(10)
+    assert events.states() == ["RUNNING"] and task.seen["stopped"] is True
 
 
 def test_a_task_created_paused_starts_nothing_until_resumed() -> None:
@@ -131,6 +158,7 @@ def test_a_task_created_paused_starts_nothing_until_resumed() -> None:
         assert events.states() == ["PAUSED", "RUNNING"] and events.at("RUNNING")["started"] is True
     finally:
         runner.stop()
+        task.gate.set()
         assert runner.await_stop(10)
 
 

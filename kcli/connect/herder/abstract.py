@@ -15,9 +15,10 @@ from kcli.connect.herder.base import JSON, Herder
 from kcli.connect.herder.status import StatusRecorder
 from kcli.connect.plugins import Plugins
 from kcli.connect.runtime.worker import Worker
-from kcli.connect.storage.config_store import INITIAL_STATES, STOPPED, ConfigStore
+from kcli.connect.storage.config_store import INITIAL_STATES, STOPPED, ClusterConfigState, ConfigStore
 from kcli.connect.storage.offset_store import OffsetStore
 from kcli.connect.storage.status_store import StatusStore
+from kcli.connect.task_id import TaskId
 from kcli.connect.worker_config import WorkerConfig
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,25 @@ def reverse_transform(raw_connector_config: dict[str, str], task_configs: list[d
                 new[k] = raw_connector_config[k]
         out.append(new)
     return out
+
+
+def task_configs_changed(state: ClusterConfigState, name: str, configs: list[dict[str, str]]) -> bool:
+    """Whether generated (raw) task configs differ from the stored ones, or the connector config changed since
+    the stored ones were made: only then are tasks replaced (Apache's AbstractHerder.taskConfigsChanged)."""
+    current = state.task_count(name)
+    if len(configs) != current:
+        log.debug("Connector %s task count changed from %d to %d", name, current, len(configs))
+        return True
+    for i, cfg in enumerate(configs):
+        if cfg != state.task_config(TaskId(name, i)):
+            log.debug("Connector %s has change in configuration for task %s-%d", name, name, i)
+            return True
+    applied = state.applied_configs.get(name)
+    if (dict(applied) if applied is not None else None) != state.connector_config(name):
+        log.debug("Forcing task restart for connector %s as its configuration appears to be updated", name)
+        return True
+    log.debug("Skipping reconfiguration of connector %s as generated configs appear unchanged", name)
+    return False
 
 
 def named_config(name: str, config: dict[str, str], initial_state: str | None) -> tuple[dict[str, str], str | None]:

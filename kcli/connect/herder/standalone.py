@@ -7,7 +7,13 @@ import threading
 from collections.abc import Iterable
 
 from kcli.connect.errors import ConnectError, NotFoundError
-from kcli.connect.herder.abstract import AbstractHerder, named_config, patched, reverse_transform
+from kcli.connect.herder.abstract import (
+    AbstractHerder,
+    named_config,
+    patched,
+    reverse_transform,
+    task_configs_changed,
+)
 from kcli.connect.herder.base import JSON
 from kcli.connect.plugins import Plugins
 from kcli.connect.storage.config_store import PAUSED, STARTED, STOPPED, ConfigStore, MemoryConfigStore
@@ -66,8 +72,8 @@ class StandaloneHerder(AbstractHerder):
                 from kcli.connect.errors import ConflictError
 
                 raise ConflictError(f"Connector {name} already exists")
-            if exists:
-                self._stop_connector_and_tasks(name)
+            if exists:  # its tasks run on: they are replaced only if their configs change (Apache)
+                self.worker.stop_connector(name)
             self.configs.put_connector_config(name, config, target)
             log.info("%s connector %s", "Updated" if exists else "Created", name)
             self._start_connector(name)
@@ -80,40 +86,54 @@ class StandaloneHerder(AbstractHerder):
     def delete_connector(self, name: str) -> None:
         with self._lock:
             self._require(name)
-            self._stop_connector_and_tasks(name)
+            self._remove_tasks(name)
+            self.worker.stop_connector(name)
             self.configs.remove_connector(name)
             self.statuses.delete_connector(name)
             self.forget_topics(name)
             log.info("Deleted connector %s", name)
 
-    def _stop_connector_and_tasks(self, name: str) -> None:
-        ids = self.worker.connector_task_ids(name)
+    def _remove_tasks(self, name: str) -> None:
+        """Stop the connector's tasks, forget their statuses and configs (Apache's removeConnectorTasks)."""
+        ids = sorted(set(self.worker.connector_task_ids(name))
+                     | {(name, i) for i in range(len(self.configs.task_configs(name)))})
         self.worker.stop_and_await_tasks(ids)
         for _, task_id in ids:
             self.statuses.delete_task(name, task_id)
-        self.worker.stop_connector(name)
-
-    def _start_connector(self, name: str) -> None:
-        ok = self._start_connector_only(name)
-        if ok and self.configs.target_state(name) != STOPPED:
-            self._update_tasks(name)
-        else:
+        if self.configs.task_configs(name):
             self.configs.put_task_configs(name, [])
 
+    def _start_connector(self, name: str) -> None:
+        """Start the connector in its target state; a started one then brings its tasks up to date."""
+        if self._start_connector_only(name):
+            self._update_tasks(name)
+
     def _update_tasks(self, name: str) -> None:
+        """Ask a running connector for task configs; replace the tasks only if the configs changed (Apache's
+        updateConnectorTasks): a paused or stopped connector makes none, an unchanged set keeps its tasks."""
+        if not self.worker.connector_running(name):
+            log.info("Skipping update of tasks for connector %s since it is not running", name)
+            return
+        if self.configs.target_state(name) != STARTED:
+            log.info("Skipping update of tasks for connector %s since its target state is %s", name,
+                     self.configs.target_state(name))
+            return
         raw = self._require(name)
         cfg = self._resolved(raw)
         try:
             max_tasks = int(cfg.get("tasks.max", "1"))
-            task_configs = self.worker.connector_task_configs(name, max_tasks)
+            generated = self.worker.connector_task_configs(name, max_tasks)
         except Exception as exc:
             from kcli.connect.runtime.task_base import format_trace
 
             log.error("Failed to generate task configs for connector %s", name, exc_info=exc)
             self.on_connector_failure(name, format_trace(exc))
-            task_configs = []
-        self.configs.put_task_configs(name, reverse_transform(raw, task_configs))
-        self._start_tasks(name, cfg, range(len(task_configs)))
+            return
+        task_configs = reverse_transform(raw, generated)
+        if task_configs_changed(self.configs.snapshot(), name, task_configs):
+            self._remove_tasks(name)
+            self.configs.put_task_configs(name, task_configs)
+            self._start_tasks(name, cfg, range(len(task_configs)))
 
     def _start_tasks(self, name: str, cfg: dict[str, str], ids: Iterable[int]) -> None:
         task_configs = self.configs.task_configs(name)
@@ -124,46 +144,42 @@ class StandaloneHerder(AbstractHerder):
     def request_task_reconfiguration(self, connector: str) -> None:
         def reconfigure() -> None:
             with self._lock:
-                if self.configs.connector_config(connector) is None or not self.worker.connector_running(connector):
+                if self.configs.connector_config(connector) is None or connector not in self.worker.connectors:
+                    log.error("Task that requested reconfiguration does not exist: %s", connector)
                     return
-                self.worker.stop_and_await_tasks(self.worker.connector_task_ids(connector))
                 self._update_tasks(connector)
 
         threading.Thread(target=reconfigure, name=f"reconfigure-{connector}", daemon=True).start()
 
     # -- target states -------------------------------------------------------------------------
+    def _set_target_state(self, name: str, state: str) -> None:
+        """Store a new target state and move the connector and its tasks there; a resumed connector brings
+        its tasks up to date (a paused or stopped one makes none). No change, nothing done (Apache's store
+        reports changes only)."""
+        if self.configs.target_state(name) == state:
+            return
+        self.configs.put_target_state(name, state)
+        if self.worker.set_target_state(name, state) and state == STARTED:
+            self._update_tasks(name)
+
     def pause_connector(self, name: str) -> None:
         with self._lock:
             if self.configs.connector_config(name) is None:
                 raise NotFoundError(f"Unknown connector {name}")
-            if self.configs.target_state(name) == STOPPED:
-                self.configs.put_target_state(name, PAUSED)
-                self._stop_connector_and_tasks(name)
-                self._start_connector(name)
-                return
-            self.configs.put_target_state(name, PAUSED)
-            self.worker.set_target_state(name, PAUSED)
+            self._set_target_state(name, PAUSED)
 
     def resume_connector(self, name: str) -> None:
         with self._lock:
             if self.configs.connector_config(name) is None:
                 raise NotFoundError(f"Unknown connector {name}")
-            previous = self.configs.target_state(name)
-            self.configs.put_target_state(name, STARTED)
-            if previous == STOPPED:
-                self._stop_connector_and_tasks(name)
-                self._start_connector(name)
-            else:
-                self.worker.set_target_state(name, STARTED)
+            self._set_target_state(name, STARTED)
 
     def stop_connector(self, name: str) -> None:
         with self._lock:
             if self.configs.connector_config(name) is None:
                 raise ConnectError(f"Unknown connector {name}")  # standalone answers 500 (Apache's quirk)
-            self.configs.put_target_state(name, STOPPED)
-            self._stop_connector_and_tasks(name)
-            self.configs.put_task_configs(name, [])
-            self._start_connector(name)
+            self._remove_tasks(name)
+            self._set_target_state(name, STOPPED)
 
     # -- restarts ------------------------------------------------------------------------------
     def restart_connector(self, name: str, include_tasks: bool = False, only_failed: bool = False) -> JSON | None:
@@ -172,7 +188,7 @@ class StandaloneHerder(AbstractHerder):
                 raise NotFoundError(f"Unknown connector: {name}")
             if not include_tasks and not only_failed:
                 self.worker.stop_connector(name)
-                self._start_connector_only(name)
+                self._start_connector(name)  # a started connector's tasks then follow its task configs
                 return None
             status = self.statuses.connector(name)
             if status is None:
@@ -190,7 +206,7 @@ class StandaloneHerder(AbstractHerder):
                                                  and not only_failed else [(name, i) for i in task_ids])
                 self.worker.stop_connector(name)
                 ok = self._start_connector_only(name)
-                if ok and self.configs.target_state(name) != STOPPED and not self.configs.task_configs(name):
+                if ok and not self.configs.task_configs(name):
                     self._update_tasks(name)
                     return body
             else:

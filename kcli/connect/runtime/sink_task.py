@@ -338,12 +338,9 @@ class WorkerSinkTask(PipelineTask):
         finally:
             self._closed = True
             try:
-                self.task.stop()
+                self.stop_task()
             finally:
                 if self._consumer is not None:
                     self._consumer.close()
                 if self._dlq is not None:
                     self._dlq.close(self._flush_timeout)
-
-    def _interrupt(self) -> None:
-        """Sink tasks are stopped from their own thread, in close()."""

@@ -286,15 +286,8 @@ class WorkerSourceTask(PipelineTask):
             if self._producer is not None:
                 self.commit_offsets(wait=self._flush_timeout)
         finally:
-            if self._start_attempted and not self._interrupted_task_stop:  # never started: no stop() (Apache)
-                self._interrupt()
+            self.stop_task()  # once poll() returned, on this thread (Apache's AbstractWorkerSourceTask.close)
             if self._producer is not None:
                 remaining = self._producer.flush(self._flush_timeout)
                 if remaining:
                     log.warning("%s %d records were not acknowledged before shutdown", self, remaining)
-
-    _interrupted_task_stop = False
-
-    def _interrupt(self) -> None:
-        self._interrupted_task_stop = True
-        super()._interrupt()

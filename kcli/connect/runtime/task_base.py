@@ -52,6 +52,7 @@ class WorkerTask:
         self._start_attempted = False  # initialize() was called (the task's stop() is then owed)
         self._failed = False
         self._reported_paused = False  # the last state this thread wrote was PAUSED
+        self._cancelled = False
         self.thread = threading.Thread(target=self._run, name=f"task-thread-{connector}-{task_id}", daemon=True)
 
     @property
@@ -63,12 +64,16 @@ class WorkerTask:
         self.thread.start()
 
     def stop(self) -> None:
-        """Ask the task to stop; returns at once (see await_stop)."""
+        """Ask the task to stop; returns at once (see await_stop). The Task's own stop() is called by the task
+        thread once its poll()/put() returned (in close(), as Apache's tasks do), never from this caller."""
         self._stopping.set()
         with self._cond:
             self._cond.notify_all()
-        if self._started:
-            self._interrupt()
+
+    def cancel(self) -> None:
+        """Give up on a task that did not stop in time: it writes no status any more, since it may already run
+        again elsewhere (Apache's WorkerTask.cancel)."""
+        self._cancelled = True
 
     def await_stop(self, timeout: float) -> bool:
         self.thread.join(timeout)
@@ -129,7 +134,6 @@ class WorkerTask:
             self.initialize()
             self._started = True
             if self._stopping.is_set():
-                self._interrupt()
                 return
             self.listener.on_task_startup(self.connector, self.task_id)
             self._reported_paused = False
@@ -142,13 +146,14 @@ class WorkerTask:
             else:
                 log.error("%s Task threw an uncaught and unrecoverable exception. Task is being killed and will "
                           "not recover until manually restarted", self, exc_info=exc)
-                self.listener.on_task_failure(self.connector, self.task_id, format_trace(exc))
+                if not self._cancelled:
+                    self.listener.on_task_failure(self.connector, self.task_id, format_trace(exc))
         finally:
             try:
                 self.close()
             except Exception as exc:
                 log.warning("%s Exception while closing the task", self, exc_info=exc)
-            if not self._failed or self._stopping.is_set():
+            if (not self._failed or self._stopping.is_set()) and not self._cancelled:
                 self.listener.on_task_shutdown(self.connector, self.task_id)
 
     def __str__(self) -> str:
@@ -163,13 +168,14 @@ class WorkerTask:
 
     def close(self) -> None: ...
 
-    def _interrupt(self) -> None:
-        """Make a blocked poll()/put() return (calls Task.stop() from the stopping thread)."""
+    def stop_task(self) -> None:
+        """The Task's stop(), from close() on the task thread, once per task that was started (Apache)."""
+        if not self._start_attempted:
+            return
         try:
             self.task.stop()
         except Exception as exc:
             log.warning("%s Exception while stopping the task", self, exc_info=exc)
-
 
 
 class PipelineTask(WorkerTask):

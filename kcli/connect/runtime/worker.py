@@ -57,7 +57,11 @@ class _ConnectorContext(SourceConnectorContext, SinkConnectorContext):
 
 
 class WorkerConnector:
-    """One connector instance and its state (Apache's WorkerConnector, run synchronously)."""
+    """One connector instance and its state (Apache's WorkerConnector, run synchronously).
+
+    The instance is started only when its target state is STARTED: pausing or stopping a started
+    connector calls its stop(), resuming calls start() again (a connector created PAUSED or STOPPED
+    is never started until it is resumed). Once FAILED, only a transition to STOPPED is taken."""
 
     def __init__(self, name: str, connector: Connector, config: dict[str, str],
                  listener: ConnectorStatusListener, offset_store: OffsetStore) -> None:
@@ -67,42 +71,77 @@ class WorkerConnector:
         self.listener = listener
         self.offset_store = offset_store
         self.state = "INIT"  # INIT, STARTED, PAUSED, STOPPED, FAILED
-        self.failed = False
+
+    @property
+    def failed(self) -> bool:
+        return self.state == "FAILED"
+
+    @property
+    def running(self) -> bool:
+        return self.state == STARTED
 
     def fail(self, exc: BaseException) -> None:
+        """The connector reported an error (its context's raise_error) or one of its calls raised."""
+        if self.failed:
+            return  # the first cause stays the reported one
         log.error("WorkerConnector{id=%s} Connector raised an error", self.name, exc_info=exc)
-        self.failed = True
         self.state = "FAILED"
         self.listener.on_connector_failure(self.name, format_trace(exc))
 
     def transition_to(self, target: str) -> bool:
-        """Move to STARTED / PAUSED / STOPPED; False if the connector failed."""
+        """Move to STARTED / PAUSED / STOPPED; True once there (False: failed, or refused since FAILED)."""
+        if self.failed and target != STOPPED:
+            log.warning("WorkerConnector{id=%s} Cannot transition connector to %s since it has failed",
+                        self.name, target)
+            return False
+        if target == STARTED:
+            return self._start()
+        return self._suspend(target)
+
+    def _start(self) -> bool:
+        if self.state == STARTED:
+            return True
         try:
-            if target in (STARTED, PAUSED) and self.state in ("INIT", "STOPPED", "FAILED"):
-                self.connector.start(dict(self.config))
-            elif target == STOPPED and self.state in (STARTED, PAUSED):
-                self.connector.stop()
+            self.connector.start(dict(self.config))
         except Exception as exc:
+            log.error("WorkerConnector{id=%s} Error while starting connector", self.name, exc_info=exc)
             self.fail(exc)
             return False
-        self.failed = False
+        self.state = STARTED
+        self.listener.on_connector_startup(self.name)  # RUNNING, after a first start as after a resume
+        return True
+
+    def _suspend(self, target: str) -> bool:
+        """PAUSED or STOPPED: the running instance is stopped (a connector has no paused state of its own)."""
+        if self.state == target:
+            return True
+        try:
+            if self.state == STARTED:
+                self.connector.stop()
+        except Exception as exc:
+            log.error("WorkerConnector{id=%s} Error while %s connector", self.name,
+                      "pausing" if target == PAUSED else "stopping", exc_info=exc)
+            if target == PAUSED:
+                self.fail(exc)
+                return False
+            # a connector that failed to stop is STOPPED all the same
         self.state = target
-        if target == STARTED:
-            self.listener.on_connector_startup(self.name)
-        elif target == PAUSED:
+        if target == PAUSED:
             self.listener.on_connector_pause(self.name)
         else:
             self.listener.on_connector_stop(self.name)
         return True
 
     def shutdown(self) -> None:
+        failed = self.failed
         try:
-            if self.state in (STARTED, PAUSED):
+            if self.state == STARTED:
                 self.connector.stop()
         except Exception as exc:
             log.warning("WorkerConnector{id=%s} Error while shutting down connector", self.name, exc_info=exc)
-        if not self.failed:
+        if not failed:
             self.listener.on_connector_shutdown(self.name)
+        self.state = STOPPED
 
 
 class Worker:
@@ -158,13 +197,15 @@ class Worker:
             wc.shutdown()
 
     def connector_running(self, name: str) -> bool:
+        """Whether this worker runs the connector and it is started (Apache's isRunning: not PAUSED)."""
         wc = self.connectors.get(name)
-        return wc is not None and wc.state in (STARTED, PAUSED) and not wc.failed
+        return wc is not None and wc.running
 
     def connector_task_configs(self, name: str, max_tasks: int) -> list[dict[str, str]]:
+        """The task configs the connector generates; the herders ask only a running one."""
         wc = self.connectors.get(name)
-        if wc is None or wc.state not in (STARTED, PAUSED):
-            return []
+        if wc is None:
+            raise ConnectError(f"Connector {name} not found in this worker.")
         task_cls = wc.connector.task_class()
         configs = wc.connector.task_configs(max_tasks) or []
         enforce = wc.config.get("tasks.max.enforce", "true").strip().lower() != "false"
@@ -175,15 +216,18 @@ class Worker:
 
         return [{**{k: str(v) for k, v in c.items()}, "task.class": task_class_name(task_cls)} for c in configs]
 
-    def set_target_state(self, name: str, state: str) -> None:
+    def set_target_state(self, name: str, state: str) -> bool:
+        """Move the connector (if it is here) and its tasks to `state`; True when this worker's connector
+        reached it (the herders then regenerate task configs of a resumed one)."""
         with self._lock:
             wc = self.connectors.get(name)
-            if wc is not None and (wc.state != state or wc.failed):
-                wc.transition_to(state)
+            log.info("Setting connector %s state to %s", name, state)
+            reached = wc is not None and wc.transition_to(state)
             if state in (STARTED, PAUSED):
                 for (conn, _), task in self.tasks.items():
                     if conn == name:
                         task.transition_to(state)
+            return reached
 
     # -- tasks ---------------------------------------------------------------------------------
     def _converter(self, conn_config: Mapping[str, str], key: str, is_key: bool, header: bool = False) -> Any:
@@ -292,6 +336,7 @@ class Worker:
         for r in runners:
             if not r.await_stop(max(0.0, deadline - time.monotonic())):
                 log.error("Graceful stop of task %s failed.", r.name)
+                r.cancel()
 
     def connector_task_ids(self, name: str) -> list[tuple[str, int]]:
         with self._lock:

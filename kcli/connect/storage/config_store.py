@@ -56,13 +56,15 @@ class MemoryConfigStore(ConfigStore):
         self._configs: dict[str, dict[str, str]] = {}
         self._tasks: dict[str, list[dict[str, str]]] = {}
         self._states: dict[str, str] = {}
+        self._applied: dict[str, dict[str, str]] = {}  # the connector config its task configs were made from
 
     def snapshot(self) -> ClusterConfigState:
         with self._lock:
             tasks = {TaskId(name, i): dict(c) for name, cs in self._tasks.items() for i, c in enumerate(cs)}
             return ClusterConfigState(connector_configs={k: dict(v) for k, v in self._configs.items()},
                                       target_states=dict(self._states),
-                                      task_counts={k: len(v) for k, v in self._tasks.items()}, task_configs=tasks)
+                                      task_counts={k: len(v) for k, v in self._tasks.items()}, task_configs=tasks,
+                                      applied_configs={k: dict(v) for k, v in self._applied.items()})
 
     def connectors(self) -> list[str]:
         with self._lock:
@@ -84,6 +86,7 @@ class MemoryConfigStore(ConfigStore):
             self._configs.pop(name, None)
             self._tasks.pop(name, None)
             self._states.pop(name, None)
+            self._applied.pop(name, None)
 
     def task_configs(self, name: str) -> list[dict[str, str]]:
         with self._lock:
@@ -92,6 +95,8 @@ class MemoryConfigStore(ConfigStore):
     def put_task_configs(self, name: str, configs: list[dict[str, str]]) -> None:
         with self._lock:
             self._tasks[name] = [dict(c) for c in configs]
+            if name in self._configs:
+                self._applied[name] = dict(self._configs[name])
 
     def target_state(self, name: str) -> str | None:
         with self._lock:

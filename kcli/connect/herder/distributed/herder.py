@@ -302,8 +302,8 @@ class DistributedHerder(ClusterOperations):
             if not self.config_state.contains(name):
                 continue
             state = self.config_state.target_state(name) or STARTED
-            self.worker.set_target_state(name, state)
-            if state == STARTED:
+            # a resumed connector here regenerates its task configs: changes made while it was paused apply
+            if self.worker.set_target_state(name, state) and state == STARTED:
                 self.request_task_reconfiguration(name)
 
     def _stop_reconfigured_tasks(self, updates: dict[str, int]) -> None:

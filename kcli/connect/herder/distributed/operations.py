@@ -23,7 +23,14 @@ from kcli.connect.errors import (
     NotFoundError,
     NotLeaderError,
 )
-from kcli.connect.herder.abstract import NOT_STOPPED, AbstractHerder, named_config, patched, reverse_transform
+from kcli.connect.herder.abstract import (
+    NOT_STOPPED,
+    AbstractHerder,
+    named_config,
+    patched,
+    reverse_transform,
+    task_configs_changed,
+)
 from kcli.connect.herder.base import JSON
 from kcli.connect.herder.distributed import session
 from kcli.connect.storage.config_store import STARTED, STOPPED, ClusterConfigState, RestartRequest, SessionKey
@@ -136,7 +143,7 @@ class ClusterOperations(AbstractHerder):
             self.on_connector_failure(name, format_trace(exc))
             raise
         configs = reverse_transform(raw, generated)
-        if not self._task_configs_changed(name, configs):
+        if not task_configs_changed(self.config_state, name, configs):
             return
         if self._is_leader():
             self._write_task_configs(name, configs)
@@ -158,22 +165,6 @@ class ClusterOperations(AbstractHerder):
                 on_error(exc)
 
         self._forward_pool.submit(post)
-
-    def _task_configs_changed(self, name: str, configs: list[dict[str, str]]) -> bool:
-        state = self.config_state
-        current = state.task_count(name)
-        if len(configs) != current:
-            log.debug("Connector %s task count changed from %d to %d", name, current, len(configs))
-            return True
-        for i, cfg in enumerate(configs):
-            if cfg != state.task_config(TaskId(name, i)):
-                log.debug("Connector %s has change in configuration for task %s-%d", name, name, i)
-                return True
-        applied = state.applied_configs.get(name)
-        if applied is not None and dict(applied) != state.connector_config(name):
-            log.debug("Forcing task restart for connector %s as its configuration appears to be updated", name)
-            return True
-        return False
 
     def _write_task_configs(self, name: str, configs: list[dict[str, str]]) -> None:
         if configs and self.config_state.target_state(name) == STOPPED:
