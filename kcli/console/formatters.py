@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Protocol, TypeAlias, TypeGuard, cast
+from typing import TYPE_CHECKING, Protocol, TypeAlias, cast
 
 from kcli.console import envelope
 from kcli.console.deserializers import DeserializationError, Deserializer, deserializer_for
@@ -83,10 +83,6 @@ class _PerRecord:
         return b"".join(parts), len(parts)
 
 
-def _all_bytes(values: list[bytes | None]) -> TypeGuard[list[bytes]]:
-    return None not in values
-
-
 def _flag(props: Mapping[str, str], key: str, default: bool) -> bool:
     return props[key].strip().lower() == "true" if key in props else default
 
@@ -121,11 +117,14 @@ class DefaultFormatter(_PerRecord):
 
     def format_batch(self, msgs: Sequence[KafkaRecord]) -> tuple[bytes, int]:
         if self.plain_value and msgs:  # the hot path: values only, one join per batch
-            null = self.null
-            values = list(map(_VALUE, msgs))
-            lines = values if _all_bytes(values) else [null if v is None else v for v in values]
-            end = self.end
-            return end.join(lines) + end, len(lines)
+            values: list[bytes | None] = list(map(_VALUE, msgs))
+            count = len(values)
+            values.append(b"")  # the line separator after the last value, without copying the batch again
+            try:
+                return self.end.join(values), count  # type: ignore[arg-type]  # a None raises TypeError
+            except TypeError:  # a null value prints null.literal; scanning for None first costs every batch
+                null = self.null
+                return self.end.join([null if v is None else v for v in values]), count
         return super().format_batch(msgs)
 
     def render(self, msg: KafkaRecord) -> bytes:

@@ -151,17 +151,19 @@ def line_batches(stream: BinaryIO | Read1) -> Iterator[list[bytes]]:
         chunk = read(CHUNK)
         if not chunk:
             break
-        data = rest + chunk
-        if b"\r" in data:
+        if b"\r" not in chunk and not rest.endswith(b"\r"):  # the usual case: the chunk is not copied
+            lines = chunk.split(b"\n")
+            if rest:
+                lines[0] = rest + lines[0]
+            rest = lines.pop()
+        else:
+            data = rest + chunk
             if data.endswith(b"\r"):  # a \r\n may be split across two reads
                 data, rest_cr = data[:-1], b"\r"
             else:
                 rest_cr = b""
-            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        else:
-            rest_cr = b""
-        lines = data.split(b"\n")
-        rest = lines.pop() + rest_cr
+            lines = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+            rest = lines.pop() + rest_cr
         if lines:
             yield lines
     if rest:
