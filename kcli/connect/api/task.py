@@ -28,7 +28,9 @@ class Task(ABC):
 
     @abstractmethod
     def stop(self) -> None:
-        """Called from another thread than poll()/put(): it should make them return soon."""
+        """Called once, by the task's own thread, after the last poll()/put() returned and the last offsets were
+        committed (as Apache's runtime does): release what start() took. A poll() is never interrupted by it, so
+        it should block only briefly."""
 
 
 class SourceTask(Task):
