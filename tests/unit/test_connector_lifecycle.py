@@ -201,3 +201,12 @@ def test_a_failed_connector_takes_no_transition_but_stopped(herder: StandaloneHe
     herder.resume_connector("rec")
     await_states(herder, ("RUNNING", ["RUNNING", "RUNNING"]))
     assert calls("start") == ["start", "start"]
+
+
+def test_task_configs_carry_the_connectors_topics(herder: StandaloneHerder) -> None:
+    """Apache's Worker adds `topics` / `topics.regex` of the connector config to every task config."""
+    herder.put_connector_config("rec", {**CONFIG, "topics": "a,b"}, allow_replace=False)
+    await_states(herder, ("RUNNING", ["RUNNING", "RUNNING"]))
+    configs = [t["config"] for t in herder.task_configs("rec")]
+    assert [c.get("topics") for c in configs] == ["a,b", "a,b"]
+    assert all("topics.regex" not in c and c["task.class"].endswith("RecordingTask") for c in configs)

@@ -214,7 +214,10 @@ class Worker:
                                f"{max_tasks}, the maximum number of tasks it is configured to create.")
         from kcli.connect.plugins import task_class_name
 
-        return [{**{k: str(v) for k, v in c.items()}, "task.class": task_class_name(task_cls)} for c in configs]
+        # As Apache's Worker: each task config also carries the connector's topics / topics.regex, when it has them.
+        subscription: dict[str, str] = {k: wc.config[k] for k in ("topics", "topics.regex") if k in wc.config}
+        return [{**{k: str(v) for k, v in c.items()}, "task.class": task_class_name(task_cls), **subscription}
+                for c in configs]
 
     def set_target_state(self, name: str, state: str) -> bool:
         """Move the connector (if it is here) and its tasks to `state`; True when this worker's connector
