@@ -44,40 +44,46 @@ def _where(error: ConfigError, config: Mapping[str, str]) -> ConfigError:
     return ConfigError(error.message[:m.start()] + f"(key '{key}' in {origin})")
 
 
-def _construct(cls: Callable[[dict[str, Any]], _Client], config: Mapping[str, str], kwargs: dict[str, Any],
-               producer: bool = False) -> _Client:
+def client_settings(config: Mapping[str, str], kwargs: Mapping[str, Any], producer: bool = False) -> dict[str, Any]:
+    """librdkafka's settings for a client of these Java-style settings, plus kcli's defaults."""
     try:
-        return _build(cls, config, kwargs, producer)
+        conf: dict[str, Any] = dict(to_librdkafka(config))
+        conf.update(kwargs)
+        if producer and "partitioner" not in conf:
+            # keys go to the partitions Java's producers pick (librdkafka's own default is consistent_random)
+            conf["partitioner"] = producer_partitioner(config)
     except ConfigError as exc:
         raise _where(exc, config) from None
-
-
-def _build(cls: Callable[[dict[str, Any]], _Client], config: Mapping[str, str], kwargs: dict[str, Any],
-           producer: bool) -> _Client:
-    from confluent_kafka import KafkaException
-
-    conf: dict[str, Any] = dict(to_librdkafka(config))
-    conf.update(kwargs)
     conf.setdefault("reconnect.backoff.ms", RECONNECT_BACKOFF_MS)
-    if producer and "partitioner" not in conf:
-        # keys go to the partitions Java's producers pick (librdkafka's own default is consistent_random)
-        conf["partitioner"] = producer_partitioner(config)
     if "log_level" not in conf and "logger" not in conf:
         conf.update(_librdkafka_logging())
+    return conf
+
+
+def refused(text: str, config: Mapping[str, str]) -> ConfigError:
+    """The one-line error for settings librdkafka refused with `text`, naming the key and where it was set."""
+    m = _NO_SUCH_KEY.search(text)
+    if m:
+        error = ConfigError(f"librdkafka does not know this client setting (key '{m.group(1)}')")
+    elif "sasl.username and sasl.password must be set" in text:
+        error = ConfigError("SASL PLAIN/SCRAM needs a user and password: set sasl.jaas.config to '…LoginModule "
+                            "required username=\"…\" password=\"…\";' (key 'sasl.jaas.config')")
+    elif m := _BAD_VALUE.search(text):
+        error = ConfigError(f"{text} (key '{m.group(1)}')")
+    else:
+        error = ConfigError(f"invalid client configuration: {text}")
+    return _where(error, config)
+
+
+def _construct(cls: Callable[[dict[str, Any]], _Client], config: Mapping[str, str], kwargs: dict[str, Any],
+               producer: bool = False) -> _Client:
+    from confluent_kafka import KafkaException
+
     try:
-        return cls(conf)
+        return cls(client_settings(config, kwargs, producer))
     except (KafkaException, ValueError, TypeError) as exc:
         text = str(exc.args[0].str() if exc.args and hasattr(exc.args[0], "str") else exc)
-        m = _NO_SUCH_KEY.search(text)
-        if m:
-            raise ConfigError(f"librdkafka does not know this client setting (key '{m.group(1)}')") from None
-        if "sasl.username and sasl.password must be set" in text:
-            raise ConfigError("SASL PLAIN/SCRAM needs a user and password: set sasl.jaas.config to '…LoginModule "
-                              "required username=\"…\" password=\"…\";' (key 'sasl.jaas.config')") from None
-        m = _BAD_VALUE.search(text)
-        if m:
-            raise ConfigError(f"{text} (key '{m.group(1)}')") from None
-        raise ConfigError(f"invalid client configuration: {text}") from None
+        raise refused(text, config) from None
 
 
 def _librdkafka_logging() -> dict[str, Any]:

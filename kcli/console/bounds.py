@@ -18,10 +18,13 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from kcli.console.positions import INT64_MAX, OFFSET_BEGINNING, OFFSET_END, parse_timestamp
-from kcli.errors import KafkaOperationError, UsageError, kafka_reason
+from kcli.errors import KafkaOperationError, UsageError
 
 if TYPE_CHECKING:
     from confluent_kafka import Consumer, Message, TopicPartition
+
+    from kcli.console.lookup import OffsetLookup
+    from kcli.console.positions import Start
 
 Key = tuple[str, int]  # (topic, partition)
 R = TypeVar("R")  # a record from the broker (a confluent_kafka Message whose error() is None)
@@ -59,9 +62,10 @@ class Bounds:
     in an assignment are looked up then.
     """
 
-    def __init__(self, consumer: Consumer, exit_at_end: bool, until: Until | None, reset: str = "latest",
-                 timeout: float = 10.0, topic: str | None = None) -> None:
-        self.consumer = consumer
+    def __init__(self, lookup: OffsetLookup, consumer: Consumer | None, exit_at_end: bool, until: Until | None,
+                 reset: str = "latest", timeout: float = 10.0, topic: str | None = None) -> None:
+        self.lookup = lookup  # ListOffsets for the stops
+        self.consumer = consumer  # the confluent-kafka consumer the Python loop reads with (None for the C loop)
         self.topic = topic  # the one topic read, unless a pattern subscription
         self.exit_at_end = exit_at_end  # also: a partition-EOF event ends its partition
         self.until = until
@@ -79,21 +83,19 @@ class Bounds:
 
     def _list_offsets(self, keys: Sequence[Key], timestamp: int) -> dict[Key, int]:
         """ListOffsets for a timestamp, or OFFSET_END (-1: the end) / OFFSET_BEGINNING (-2: the start)."""
-        from confluent_kafka import KafkaException, TopicPartition
+        from kcli.console.lookup import LookupFailed
 
         if not keys:
             return {}
         try:
-            found = self.consumer.offsets_for_times([TopicPartition(t, p, timestamp) for t, p in keys],
-                                                    timeout=self.timeout)
-        except KafkaException as exc:
-            raise KafkaOperationError(f"cannot look up the end offsets: {kafka_reason(exc)}") from None
+            found = self.lookup.list_offsets(keys, timestamp, self.timeout)
+        except LookupFailed as exc:
+            raise KafkaOperationError(f"cannot look up the end offsets: {exc}") from None
         out: dict[Key, int] = {}
-        for tp in found:
-            if tp.error is not None:
-                raise KafkaOperationError(f"cannot look up the offsets of {tp.topic}-{tp.partition}: "
-                                          f"{tp.error.str()}")
-            out[(tp.topic, tp.partition)] = tp.offset
+        for (topic, partition), offset, error in found:
+            if error is not None:
+                raise KafkaOperationError(f"cannot look up the offsets of {topic}-{partition}: {error}")
+            out[(topic, partition)] = offset
         return out
 
     def know(self, keys: Iterable[Key]) -> None:
@@ -136,7 +138,7 @@ class Bounds:
             if stop is not None and 0 <= stop <= start:
                 self._mark_done(key)
 
-    def prepare(self, starts: Sequence[TopicPartition]) -> None:
+    def prepare(self, starts: Sequence[Start]) -> None:
         """Assigned partitions: fix the stops, note those with nothing to read."""
         keys = [(tp.topic, tp.partition) for tp in starts]
         self.know(keys)
@@ -185,7 +187,7 @@ class Bounds:
         from confluent_kafka import KafkaException, TopicPartition
 
         fresh = (self.done & self.owned) - self._paused
-        if fresh:
+        if fresh and self.consumer is not None:
             try:
                 self.consumer.pause([TopicPartition(t, p) for t, p in fresh])
             except KafkaException:
@@ -265,7 +267,7 @@ class Bounds:
         from confluent_kafka import KafkaException, TopicPartition
 
         waiting = [k for k in self.owned if k not in self.done and k in self.stops]
-        if not waiting:
+        if not waiting or self.consumer is None:
             return
         try:
             where = self.consumer.position([TopicPartition(t, p) for t, p in waiting])

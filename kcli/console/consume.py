@@ -7,7 +7,7 @@ import random
 import re
 import sys
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from kcli.clients import ClientOptions
 from kcli.errors import KafkaOperationError, UsageError, kafka_reason
@@ -17,9 +17,11 @@ if TYPE_CHECKING:
     from confluent_kafka import Consumer
 
     from kcli.clients.records import KafkaRecord
+    from kcli.console._native import Consumer as NativeConsumer
     from kcli.console.bounds import Bounds, Until
     from kcli.console.formatters import Formatter
-    from kcli.console.positions import StartSpec
+    from kcli.console.lookup import OffsetLookup
+    from kcli.console.positions import Start, StartSpec
 
 METADATA_WAIT = 10.0  # seconds the first metadata request may take (-X default.api.timeout.ms)
 
@@ -166,15 +168,51 @@ def _subscribe(consumer: Consumer, topic: str | None, regex: str | None, bounds:
                          f"{kafka_reason(exc)}") from None
 
 
+def _fits_native(a: ConsumeArgs, named_group: bool, formatter: Formatter, until: Until | None) -> bool:
+    """Whether the C loop (kcli.console.native) can do this consume: one topic's assigned partitions, laid out."""
+    from kcli.console import native
+
+    if a.include or named_group:
+        native.decline("this consume", "it reads through a group subscription (--group or --include)")
+        return False
+    if formatter.program() is None:
+        native.decline("this consume", "its output is not a layout of fields (JSON or a deserializer)")
+        return False
+    if until is not None and until.kind == "time":
+        native.decline("this consume", "--until @TIME ends a partition at its first record stamped that late")
+        return False
+    return True
+
+
+def _assign_native(fast: NativeConsumer, formatter: Formatter, topic: str, starts: list[Start],
+                   bounds: Bounds | None, bootstrap: str) -> None:
+    """Give the C consumer its layout, its partitions and their stops."""
+    from kcli.console.bounds import NO_STOP
+
+    program = formatter.program()
+    if program is None:
+        raise AssertionError("_fits_native checked the formatter")
+    fast.program(program)
+    parts = []
+    for s in starts:
+        key = (s.topic, s.partition)
+        stop = bounds.stops.get(key, NO_STOP) if bounds is not None else NO_STOP
+        done = bounds is not None and key in bounds.done
+        parts.append((s.partition, s.offset, -1 if stop == NO_STOP else stop, done))
+    try:
+        fast.assign(topic, parts, bounds is not None and bounds.exit_at_end)
+    except Exception as exc:
+        raise KafkaOperationError(f"cannot read topic '{topic}': {exc} ({bootstrap})") from None
+
+
 def _consume(cfg: dict[str, str], named_group: bool, formatter: Formatter, a: ConsumeArgs,
              start: StartSpec, until: Until | None) -> None:
-    from confluent_kafka import KafkaException
-
     from kcli.clients import make_consumer
-    from kcli.console import positions
+    from kcli.console import native, positions
     from kcli.console.bounds import Bounds
-    from kcli.console.consume_loop import StopFlag
+    from kcli.console.consume_loop import StopFlag, run_native
     from kcli.console.consume_loop import run as run_loop
+    from kcli.console.lookup import ConfluentLookup, NativeLookup
     from kcli.console.reach import await_metadata, configured_wait
 
     stop = StopFlag()
@@ -185,16 +223,20 @@ def _consume(cfg: dict[str, str], named_group: bool, formatter: Formatter, a: Co
     extra: dict[str, object] = {"enable.auto.offset.store": False} if store else {}
     if a.exit_at_end:
         extra["enable.partition.eof"] = True  # an empty or drained partition says so
-    consumer = make_consumer(cfg, **extra)
+    fast = native.consumer(cfg, **extra) if _fits_native(a, named_group, formatter, until) else None
+    consumer = None if fast is not None else make_consumer(cfg, **extra)
+    lookup: OffsetLookup = NativeLookup(fast) if fast is not None else ConfluentLookup(cast("Consumer", consumer))
     bounds = None
     if a.exit_at_end or until is not None:
-        bounds = Bounds(consumer, a.exit_at_end, until, cfg["auto.offset.reset"], wait,
+        bounds = Bounds(lookup, consumer, a.exit_at_end, until, cfg["auto.offset.reset"], wait,
                         None if a.include else a.topic)
     outcome = None
     timeout = a.timeout_ms
     try:
         topic, partition = a.topic, a.partition
         if a.include or named_group:
+            if consumer is None:
+                raise AssertionError("_fits_native keeps subscriptions on confluent-kafka's consumer")
             meta = await_metadata(consumer, bootstrap, wait, topic, stopped=lambda: stop.stopped)
             if meta is None:
                 return
@@ -207,7 +249,7 @@ def _consume(cfg: dict[str, str], named_group: bool, formatter: Formatter, a: Co
         elif topic is None:
             raise AssertionError("_validate lets no command without --topic or --include through")
         else:
-            partitions = positions.topic_partitions(consumer, topic, wait, bootstrap, lambda: stop.stopped)
+            partitions = positions.topic_partitions(lookup, topic, wait, bootstrap, lambda: stop.stopped)
             if not partitions:  # stopped while waiting for the broker
                 return
             if partition is not None:
@@ -215,11 +257,20 @@ def _consume(cfg: dict[str, str], named_group: bool, formatter: Formatter, a: Co
                     raise KafkaOperationError(f"topic '{topic}' has no partition {partition} (it has "
                                               f"{len(partitions)}: 0..{max(partitions)})")
                 partitions = [partition]
-            starts = positions.resolve(consumer, topic, partitions, start, wait)
+            starts = positions.resolve(lookup, topic, partitions, start, wait)
             if bounds is not None:
                 bounds.prepare(starts)
+            if fast is not None:
+                _assign_native(fast, formatter, topic, starts, bounds, bootstrap)
+                outcome = run_native(fast, topic, sys.stdout.buffer, stop, a.max_messages,
+                                     None if timeout is None else timeout * 1000.0, warn=_warn)
+                return
+            from confluent_kafka import KafkaException, TopicPartition
+
+            if consumer is None:
+                raise AssertionError("either client is made")
             try:
-                consumer.assign(starts)
+                consumer.assign([TopicPartition(*s) for s in starts])
             except KafkaException as exc:
                 raise KafkaOperationError(f"cannot read topic '{topic}': {kafka_reason(exc)} "
                                           f"({bootstrap})") from None
@@ -227,10 +278,12 @@ def _consume(cfg: dict[str, str], named_group: bool, formatter: Formatter, a: Co
                            None if timeout is None else timeout * 1000.0,
                            store_offsets=store, warn=_warn, bounds=bounds)
     finally:
-        try:
-            consumer.close()
-        except Exception as exc:
-            _warn(f"closing the consumer: {kafka_reason(exc)}")
+        for client in (fast, consumer):
+            try:
+                if client is not None:
+                    client.close()
+            except Exception as exc:
+                _warn(f"closing the consumer: {kafka_reason(exc)}")
         echo(f"Processed a total of {outcome.count if outcome is not None else 0} messages", err=True)
     if outcome is not None and outcome.error:
         raise KafkaOperationError(f"Error processing message, terminating consumer process: {outcome.error}")

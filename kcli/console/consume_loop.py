@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from confluent_kafka import Consumer
 
     from kcli.clients.records import KafkaRecord
+    from kcli.console._native import Consumer as NativeConsumer
     from kcli.console.bounds import Bounds
 
 BATCH = 10_000  # records per consume() call, at most
@@ -155,5 +156,46 @@ def _run(consumer: Consumer, formatter: Formatter, out: BinaryIO, stop: StopFlag
             _store(consumer, records)
         if failure is not None:
             outcome.reason, outcome.error = "error", str(failure)
+            break
+    return outcome
+
+
+def run_native(consumer: NativeConsumer, topic: str, out: BinaryIO, stop: StopFlag, max_messages: int | None = None,
+               timeout_ms: float | None = None, warn: Callable[[str], None] | None = None) -> Outcome:
+    """The loop of `run` over the C consumer (kcli.console.native), which lays records out, watches the stops and
+    writes to `out`'s file descriptor itself: the same stops, the same bytes."""
+    out.flush()
+    fd = out.fileno()
+    outcome = Outcome()
+    idle_limit = timeout_ms / 1000.0 if timeout_ms is not None else None
+    last_seen = time.monotonic()
+    warned: set[str] = set()
+    complete = False
+    while not stop.stopped:
+        if complete:
+            outcome.reason = "end"
+            break
+        want = BATCH if max_messages is None else min(BATCH, max_messages - outcome.count)
+        if want <= 0:
+            outcome.reason = "max-messages"
+            break
+        wait = IDLE_WAIT if idle_limit is None else max(0.0, min(IDLE_WAIT, idle_limit - (time.monotonic()
+                                                                                           - last_seen)))
+        printed, seen, errors, complete, closed = consumer.drain(want, round(wait * 1000), topic, fd)
+        if closed:
+            _silence_stdout()
+            outcome.reason = "closed-output"
+            break
+        outcome.count += printed
+        for text, fatal in errors:
+            if fatal:
+                raise KafkaOperationError(f"consumer failed: {text}")
+            if warn and text not in warned:
+                warned.add(text)
+                warn(text)
+        if seen:
+            last_seen = time.monotonic()
+        elif idle_limit is not None and time.monotonic() - last_seen >= idle_limit:
+            outcome.reason = "timeout"
             break
     return outcome

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from functools import cache
 from typing import TYPE_CHECKING, Protocol, TypeAlias, cast
 
 from kcli.console import envelope
@@ -25,15 +26,23 @@ NOOP_FORMATTERS = frozenset({
 })
 TS_NAMES = {1: b"CreateTime:", 2: b"LogAppendTime:"}
 
+# A formatter's layout as the ops of the C loop (kcli/console/_native.c): (kind, a, b, c, d), b"" where unused.
+Op: TypeAlias = "tuple[int, bytes, bytes, bytes, bytes]"
+(LITERAL, TOPIC, PARTITION, OFFSET, KEY, VALUE, KEY_LENGTH, VALUE_LENGTH, TIMESTAMP, TIMESTAMP_TYPED,
+ HEADERS) = range(11)
 
+
+def _op(kind: int, a: bytes = b"", b: bytes = b"", c: bytes = b"", d: bytes = b"") -> Op:
+    return (kind, a, b, c, d)
+
+
+@cache
 def _message_value() -> Callable[[KafkaRecord], bytes | None]:
+    """confluent-kafka's Message.value, imported on first use (the C loop needs no confluent-kafka)."""
     from confluent_kafka import Message
 
     # an unbound C method: map() over it avoids a Python-level loop
     return cast("Callable[[KafkaRecord], bytes | None]", Message.value)
-
-
-_VALUE = _message_value()
 
 
 class FormatFailure(Exception):
@@ -51,6 +60,10 @@ ErrorHook: TypeAlias = "Callable[[KafkaRecord, Exception], None]"
 class Formatter(Protocol):
     def format_batch(self, msgs: Sequence[KafkaRecord]) -> tuple[bytes, int]:
         """Return (bytes to write, number of records printed)."""
+        ...
+
+    def program(self) -> list[Op] | None:
+        """The same layout as ops for the C loop; None when it is more than a layout of fields (it decodes)."""
         ...
 
 
@@ -117,7 +130,7 @@ class DefaultFormatter(_PerRecord):
 
     def format_batch(self, msgs: Sequence[KafkaRecord]) -> tuple[bytes, int]:
         if self.plain_value and msgs:  # the hot path: values only, one join per batch
-            values: list[bytes | None] = list(map(_VALUE, msgs))
+            values: list[bytes | None] = list(map(_message_value(), msgs))
             count = len(values)
             values.append(b"")  # the line separator after the last value, without copying the batch again
             try:
@@ -126,6 +139,32 @@ class DefaultFormatter(_PerRecord):
                 null = self.null
                 return self.end.join([null if v is None else v for v in values]), count
         return super().format_batch(msgs)
+
+    def program(self) -> list[Op] | None:
+        if ((self.print_key and self.key_deser) or (self.print_value and self.value_deser)
+                or (self.print_headers and self.headers_deser)):
+            return None
+        cols: list[list[Op]] = []
+        if self.print_ts:
+            cols.append([_op(TIMESTAMP_TYPED, TS_NAMES[1], TS_NAMES[2], b"NO_TIMESTAMP")])
+        if self.print_partition:
+            cols.append([_op(LITERAL, b"Partition:"), _op(PARTITION)])
+        if self.print_offset:
+            cols.append([_op(LITERAL, b"Offset:"), _op(OFFSET)])
+        if self.print_delivery:
+            cols.append([_op(LITERAL, b"Delivery:NOT_PRESENT")])
+        if self.print_headers:
+            cols.append([_op(HEADERS, b":", self.hsep, self.null, b"NO_HEADERS")])
+        if self.print_key:
+            cols.append([_op(KEY, self.null)])
+        if self.print_value:
+            cols.append([_op(VALUE, self.null)])
+        ops: list[Op] = []
+        for i, col in enumerate(cols):
+            if i:
+                ops.append(_op(LITERAL, self.sep))
+            ops.extend(col)
+        return [*ops, _op(LITERAL, self.end)] if cols else []
 
     def render(self, msg: KafkaRecord) -> bytes:
         cols: list[bytes] = []
@@ -160,6 +199,9 @@ class NoOpFormatter:
     def format_batch(self, msgs: Sequence[KafkaRecord]) -> tuple[bytes, int]:
         return b"", len(msgs)
 
+    def program(self) -> list[Op]:
+        return []
+
 
 class JsonFormatter(_PerRecord):
     """One JSON envelope per record (see kcli.console.envelope)."""
@@ -167,6 +209,9 @@ class JsonFormatter(_PerRecord):
     def __init__(self, end: bytes = b"\n", on_error: ErrorHook | None = None) -> None:
         self.end = end
         self.on_error = on_error
+
+    def program(self) -> None:
+        return None  # JSON escaping is not a layout of fields
 
     def render(self, msg: KafkaRecord) -> bytes:
         ts_type, ts = msg.timestamp()
@@ -186,6 +231,10 @@ def _kcat_headers(msg: KafkaRecord) -> bytes:
     return b",".join(k.encode() + b"=" + (v if v is not None else b"") for k, v in msg.headers() or ())
 
 
+_FIELD_OPS: dict[bytes, Op] = {
+    b"%t": _op(TOPIC), b"%p": _op(PARTITION), b"%o": _op(OFFSET), b"%k": _op(KEY), b"%s": _op(VALUE),
+    b"%h": _op(HEADERS, b"=", b","), b"%T": _op(TIMESTAMP), b"%K": _op(KEY_LENGTH), b"%S": _op(VALUE_LENGTH),
+}
 _FIELDS: dict[bytes, Callable[[KafkaRecord], bytes]] = {
     b"%t": lambda m: m.topic().encode(),
     b"%p": lambda m: str(m.partition()).encode(),
@@ -205,16 +254,25 @@ class KcatFormatter(_PerRecord):
     def __init__(self, fmt: str, on_error: ErrorHook | None = None) -> None:
         self.on_error = on_error
         pieces: list[bytes | Callable[[KafkaRecord], bytes]] = []
+        ops: list[Op] = []
         for token in _TOKEN.findall(fmt.encode("utf-8")):
             if token in _FIELDS:
                 pieces.append(_FIELDS[token])
-            elif token == b"%%":
-                pieces.append(b"%")
+                ops.append(_FIELD_OPS[token])
+                continue
+            if token == b"%%":
+                text = b"%"
             elif token.startswith(b"\\x"):
-                pieces.append(bytes([int(token[2:], 16)]))
+                text = bytes([int(token[2:], 16)])
             else:
-                pieces.append(_ESCAPES.get(token, token))
+                text = _ESCAPES.get(token, token)
+            pieces.append(text)
+            ops.append(_op(LITERAL, text))
         self.pieces = pieces
+        self.ops = ops
+
+    def program(self) -> list[Op]:
+        return self.ops
 
     def render(self, msg: KafkaRecord) -> bytes:
         return b"".join([p if isinstance(p, bytes) else p(msg) for p in self.pieces])

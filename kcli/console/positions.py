@@ -7,12 +7,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
-from kcli.errors import KafkaOperationError, UsageError, kafka_reason
+from kcli.errors import KafkaOperationError, UsageError
 
 if TYPE_CHECKING:
-    from confluent_kafka import Consumer, TopicPartition
+    from kcli.console.lookup import OffsetLookup
 
 OFFSET_BEGINNING = -2
 OFFSET_END = -1
@@ -69,51 +69,57 @@ def parse_offset(text: str) -> StartSpec:
                      "partition) or @TIMESTAMP")
 
 
-def topic_partitions(consumer: Consumer, topic: str, timeout: float = 10.0, bootstrap: str = "",
+class Start(NamedTuple):
+    """Where a partition is read from: an offset, or OFFSET_BEGINNING / OFFSET_END."""
+
+    topic: str
+    partition: int
+    offset: int
+
+
+def topic_partitions(lookup: OffsetLookup, topic: str, timeout: float = 10.0, bootstrap: str = "",
                      stopped: Callable[[], bool] | None = None) -> list[int]:
     """The partition ids of a topic, or KafkaOperationError when it does not exist or the broker is unreachable.
 
     An empty list when `stopped()` turned true while waiting for the broker.
     """
-    from kcli.console.reach import await_metadata
+    from kcli.console.reach import await_answer
 
     grace = time.monotonic() + min(timeout, NEW_TOPIC_GRACE_S)
     while True:
-        meta = await_metadata(consumer, bootstrap, timeout, topic, stopped)
-        if meta is None:
+        answer = await_answer(lambda left: lookup.partition_ids(topic, left), bootstrap, timeout, stopped)
+        if answer is None:
             return []
-        info = meta.topics.get(topic)
-        if info is not None and info.error is None and info.partitions:
-            return sorted(info.partitions)
+        ids, why = answer
+        if ids:
+            return ids
         if stopped is not None and stopped():
             return []
         if time.monotonic() >= grace:
-            reason = info.error.str() if info is not None and info.error is not None else "unknown topic"
-            raise KafkaOperationError(f"topic '{topic}' is not available: {reason}")
+            raise KafkaOperationError(f"topic '{topic}' is not available: {why or 'unknown topic'}")
         time.sleep(0.1)
 
 
-def resolve(consumer: Consumer, topic: str, partitions: list[int], spec: StartSpec,
-            timeout: float = 10.0) -> list[TopicPartition]:
-    """TopicPartitions with their start offsets for an assign()."""
-    from confluent_kafka import KafkaException, TopicPartition
+def resolve(lookup: OffsetLookup, topic: str, partitions: list[int], spec: StartSpec,
+            timeout: float = 10.0) -> list[Start]:
+    """Each partition with its start offset, for an assign()."""
+    from kcli.console.lookup import LookupFailed
 
     try:
         if spec.kind == "earliest":
-            return [TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions]
+            return [Start(topic, p, OFFSET_BEGINNING) for p in partitions]
         if spec.kind == "latest":
-            return [TopicPartition(topic, p, OFFSET_END) for p in partitions]
+            return [Start(topic, p, OFFSET_END) for p in partitions]
         if spec.kind == "absolute":
-            return [TopicPartition(topic, p, spec.value) for p in partitions]
+            return [Start(topic, p, spec.value) for p in partitions]
         if spec.kind == "tail":
             out = []
             for p in partitions:
-                low, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout)
-                out.append(TopicPartition(topic, p, max(low, high - spec.value)))
+                low, high = lookup.watermarks((topic, p), timeout)
+                out.append(Start(topic, p, max(low, high - spec.value)))
             return out
-        wanted = [TopicPartition(topic, p, spec.value) for p in partitions]
-        found = consumer.offsets_for_times(wanted, timeout=timeout)
+        found = lookup.list_offsets([(topic, p) for p in partitions], spec.value, timeout)
         # No record at or after the time: start at the end of that partition.
-        return [TopicPartition(topic, tp.partition, tp.offset if tp.offset >= 0 else OFFSET_END) for tp in found]
-    except KafkaException as exc:
-        raise KafkaOperationError(f"cannot look up offsets of topic '{topic}': {kafka_reason(exc)}") from None
+        return [Start(topic, key[1], offset if offset >= 0 else OFFSET_END) for key, offset, _ in found]
+    except LookupFailed as exc:
+        raise KafkaOperationError(f"cannot look up offsets of topic '{topic}': {exc}") from None

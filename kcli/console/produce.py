@@ -15,6 +15,9 @@ from kcli.errors import KafkaOperationError, UsageError
 from kcli.output import echo
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from kcli.console.produce_report import RateLine, Tally
     from kcli.console.reader import LineReader
 
 LINE_READERS = frozenset({"LineMessageReader", "org.apache.kafka.tools.LineMessageReader",
@@ -128,35 +131,80 @@ def run(a: ProduceArgs, client: ClientOptions) -> None:
 
 
 def _produce(cfg: dict[str, str], reader: LineReader, a: ProduceArgs, max_block: float) -> None:
-    from kcli.clients import make_producer
-    from kcli.console.produce_loop import RateLine, Sender, pump
-    from kcli.console.reach import await_metadata
-    from kcli.console.reader import line_batches
-    from kcli.output import is_tty
+    from kcli.console import native
+    from kcli.console.produce_report import REPORT_LIMIT
 
     def report(text: str) -> None:
         echo(f"kcli: {text}", err=True)
+
+    fast = None
+    if not reader.plain:
+        native.decline("this produce", "its lines carry keys, headers or null markers")
+    elif a.input_format == "json":
+        native.decline("this produce", "--input json")
+    elif a.sync:
+        native.decline("this produce", "--sync")
+    else:
+        fast = native.producer(cfg, a.topic, a.partition, REPORT_LIMIT + 1)
+    with contextlib.ExitStack() as stack:
+        if fast is not None:
+            stack.callback(fast.close)
+            from kcli.console.produce_native import NativeSender
+
+            native_sender = NativeSender(fast, a.topic, report)
+            # Nothing is read before the broker answers, so no line is accepted and then left waiting for a dead one.
+            native_sender.await_broker(cfg["bootstrap.servers"], max_block)
+            source = _open_input(stack, a)
+            progress = _progress(a)
+            try:
+                tally = native_sender.pump(source, progress)
+                native_sender.flush()
+            finally:
+                if progress:
+                    progress.close(native_sender.tally.sent)
+        else:
+            tally = _produce_python(cfg, reader, a, max_block, stack, report)
+    if tally.stop_error:
+        raise KafkaOperationError(tally.stop_error)
+    if tally.failed and not reader.ignore_error:
+        raise KafkaOperationError(f"{tally.failed} of {tally.sent} records were not delivered to '{a.topic}'")
+
+
+def _progress(a: ProduceArgs) -> RateLine | None:
+    from kcli.console.produce_report import RateLine
+    from kcli.output import is_tty
+
+    return RateLine() if a.progress and is_tty(sys.stderr) else None
+
+
+def _open_input(stack: contextlib.ExitStack, a: ProduceArgs) -> _Interruptible:
+    """stdin or --file, its reads ended by Ctrl-C."""
+    stream: BinaryIO = (stack.enter_context(open(a.input_file, "rb"))  # noqa: SIM115 (the stack closes it)
+                        if a.input_file else sys.stdin.buffer)
+    source = _Interruptible(stream)
+    signal.signal(signal.SIGINT, source.handle)
+    signal.signal(signal.SIGTERM, source.handle)
+    return source
+
+
+def _produce_python(cfg: dict[str, str], reader: LineReader, a: ProduceArgs, max_block: float,
+                    stack: contextlib.ExitStack, report: Callable[[str], None]) -> Tally:
+    from kcli.clients import make_producer
+    from kcli.console.produce_loop import Sender, pump
+    from kcli.console.reach import await_metadata
+    from kcli.console.reader import line_batches
 
     holder: dict[str, Sender] = {}
     producer = make_producer(cfg, **{"delivery.report.only.error": True,
                                      "on_delivery": lambda err, msg: holder["s"].on_delivery(err, msg)})
     sender = holder["s"] = Sender(producer, a.topic, a.partition, a.sync, report)
-    # Nothing is read before the broker answers, so no line is accepted and then left waiting for a dead broker.
     await_metadata(producer, cfg["bootstrap.servers"], max_block, a.topic)
-    with contextlib.ExitStack() as stack:
-        stream: BinaryIO = stack.enter_context(open(a.input_file, "rb")) if a.input_file else sys.stdin.buffer
-        source = _Interruptible(stream)
-        signal.signal(signal.SIGINT, source.handle)
-        signal.signal(signal.SIGTERM, source.handle)
-        progress = RateLine() if a.progress and is_tty(sys.stderr) else None
-        try:
-            tally = pump(line_batches(source), sender, reader,
-                         a.input_format == "json", reader.ignore_error, progress)
-            sender.flush()
-        finally:
-            if progress:
-                progress.close(sender.tally.sent)
-    if tally.stop_error:
-        raise KafkaOperationError(tally.stop_error)
-    if tally.failed and not reader.ignore_error:
-        raise KafkaOperationError(f"{tally.failed} of {tally.sent} records were not delivered to '{a.topic}'")
+    source = _open_input(stack, a)
+    progress = _progress(a)
+    try:
+        tally = pump(line_batches(source), sender, reader, a.input_format == "json", reader.ignore_error, progress)
+        sender.flush()
+    finally:
+        if progress:
+            progress.close(sender.tally.sent)
+    return tally

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import gc
-import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from confluent_kafka import KafkaException
 
 from kcli.console import envelope
+from kcli.console.produce_report import Tally, report_failure
 from kcli.console.reader import LineError, LineReader
 from kcli.errors import kafka_reason
 
@@ -18,16 +17,6 @@ if TYPE_CHECKING:
     from confluent_kafka import KafkaError, Message, Producer
 
 FLUSH_STEP = 0.5  # seconds per flush() call, so Ctrl-C is seen while waiting for acks
-REPORT_LIMIT = 20  # failed deliveries reported one by one; the rest are counted in the closing error
-
-
-@dataclass
-class Tally:
-    sent: int = 0  # handed to the producer
-    failed: int = 0  # delivery reports with an error
-    bad_lines: int = 0  # malformed lines skipped (ignore.error / JSON)
-    errors: list[str] = field(default_factory=list)
-    stop_error: str | None = None  # a malformed line that ended the run
 
 
 class Sender:
@@ -45,14 +34,7 @@ class Sender:
             self._failed(msg.topic(), msg.partition(), msg.value(), err.str())
 
     def _failed(self, topic: str | None, partition: int | None, value: bytes | None, reason: str) -> None:
-        self.tally.failed += 1
-        if self.tally.failed > REPORT_LIMIT:
-            if self.tally.failed == REPORT_LIMIT + 1:
-                self.report(f"more deliveries failed; only the first {REPORT_LIMIT} are shown")
-            return
-        preview = "null" if value is None else value[:60].decode("utf-8", "replace")
-        where = topic if partition is None or partition < 0 else f"{topic} [partition {partition}]"
-        self.report(f"delivery failed to {where}: {reason} (value '{preview}')")
+        report_failure(self.tally, self.report, topic, partition, value, reason)
 
     def _rejected(self, exc: KafkaException, value: bytes | None, partition: int | None) -> None:
         """produce() refused the record at once (e.g. a partition the topic does not have): a failed delivery."""
@@ -175,24 +157,3 @@ def _pump(batches: Iterable[list[bytes]], sender: Sender, reader: LineReader | N
         if progress:
             progress(tally.sent)
     return tally
-
-
-class RateLine:
-    """A rich status line on a TTY's stderr: records sent, records/s."""
-
-    def __init__(self) -> None:
-        from kcli.output import stderr_console
-
-        self.console = stderr_console()
-        self.status = self.console.status("starting…")
-        self.start = time.monotonic()
-        self.status.start()
-
-    def __call__(self, sent: int) -> None:
-        elapsed = max(time.monotonic() - self.start, 1e-6)
-        self.status.update(f"{sent:,} records sent, {sent / elapsed:,.0f} records/s")
-
-    def close(self, sent: int) -> None:
-        self.status.stop()
-        elapsed = max(time.monotonic() - self.start, 1e-6)
-        self.console.print(f"{sent:,} records sent in {elapsed:.1f}s ({sent / elapsed:,.0f} records/s)")

@@ -3,6 +3,7 @@ against the real broker, alone and with --partition, --offset, --group, --max-me
 
 from __future__ import annotations
 
+import os
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -125,14 +126,19 @@ def _assert_stopped_at_the_start(bootstrap: str, topic: str, args: list[str], be
     """Run a bounded consume while the producer writes; the records it printed are exactly those of the broker
     below end offsets taken between `before` and its first line (its start). Returns those end offsets."""
     with running_kcli(["consume", "--bootstrap-server", bootstrap, "--topic", topic, "-f", "%p %o %s\n", *args],
-                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0) as proc:
         assert proc.stdout is not None
-        first = proc.stdout.readline()
+        first = b""
+        while not first.endswith(b"\n"):  # byte by byte: communicate() reads the pipe, not a file buffer
+            byte = os.read(proc.stdout.fileno(), 1)
+            assert byte, "kcli printed nothing"
+            first += byte
         at_first_line = end_offsets(bootstrap, topic, 3)  # kcli looked the ends up before printing anything
         produce_raw(bootstrap, topic, [{"value": f"after-{p}".encode(), "partition": p} for p in range(3)] * 100)
-        rest, err = proc.communicate(timeout=120)
+        rest_bytes, err_bytes = proc.communicate(timeout=120)
+    err = err_bytes.decode()
     assert proc.returncode == 0, err
-    got = printed(first + rest)
+    got = printed((first + rest_bytes).decode())
     ends = [len(got.get(p, [])) for p in range(3)]
     for p in range(3):
         assert before[p] <= ends[p] <= at_first_line[p], (p, before, ends, at_first_line)

@@ -8,6 +8,7 @@ import pytest
 from confluent_kafka import Message, TopicPartition
 
 from kcli.console.bounds import Bounds, Until, parse_until
+from kcli.console.lookup import ConfluentLookup
 from kcli.errors import UsageError
 
 
@@ -66,7 +67,7 @@ def test_parse_until() -> None:
 
 def test_exit_at_end_cuts_the_batch_that_crosses_the_end() -> None:
     consumer = FakeConsumer({("t", 0): 5})
-    bounds = Bounds(consumer, True, None, topic="t")
+    bounds = Bounds(ConfluentLookup(consumer), consumer, True, None, topic="t")
     bounds.prepare([TopicPartition("t", 0, -2)])
     assert not bounds.complete
     assert offsets(bounds.cut([rec(0, 0), rec(0, 1)])) == [(0, 0), (0, 1)]
@@ -77,7 +78,7 @@ def test_exit_at_end_cuts_the_batch_that_crosses_the_end() -> None:
 
 def test_several_partitions_end_one_by_one() -> None:
     consumer = FakeConsumer({("t", 0): 2, ("t", 1): 4, ("t", 2): 0})
-    bounds = Bounds(consumer, True, Until("offset", 3), topic="t")
+    bounds = Bounds(ConfluentLookup(consumer), consumer, True, Until("offset", 3), topic="t")
     bounds.prepare([TopicPartition("t", p, 0) for p in range(3)])
     assert bounds.done == {("t", 2)}  # empty at start: done before any fetch
     batch = [rec(0, 0), rec(1, 0), rec(0, 1), rec(1, 1), rec(0, 2), rec(1, 2), rec(1, 3)]
@@ -87,7 +88,7 @@ def test_several_partitions_end_one_by_one() -> None:
 
 def test_until_time_resolved_at_start_or_on_the_first_later_stamp() -> None:
     consumer = FakeConsumer({("t", 0): 3, ("t", 1): 3}, stamps={("t", 0): [10, 20, 30], ("t", 1): [1, 2, 3]})
-    bounds = Bounds(consumer, False, Until("time", 25), topic="t")
+    bounds = Bounds(ConfluentLookup(consumer), consumer, False, Until("time", 25), topic="t")
     bounds.prepare([TopicPartition("t", 0, 0), TopicPartition("t", 1, 0)])
     assert bounds.stops == {("t", 0): 2} and bounds.pending == {("t", 1)}
     first = [rec(0, 0, 10), rec(1, 0, 1), rec(1, 1, 2), rec(1, 2, 3)]
@@ -101,7 +102,7 @@ def test_end_of_partition_counts_only_with_exit_at_end() -> None:
     eof = Message(topic="t", partition=0, offset=7)
     for exit_at_end in (True, False):
         consumer = FakeConsumer({("t", 0): 7})
-        bounds = Bounds(consumer, exit_at_end, Until("offset", 100), topic="t")
+        bounds = Bounds(ConfluentLookup(consumer), consumer, exit_at_end, Until("offset", 100), topic="t")
         bounds.prepare([TopicPartition("t", 0, 3)])
         bounds.end_of_partition(eof)
         assert bounds.complete is exit_at_end
@@ -109,7 +110,7 @@ def test_end_of_partition_counts_only_with_exit_at_end() -> None:
 
 def test_subscriptions_wait_for_the_assignment() -> None:
     consumer = FakeConsumer({("t", 0): 4, ("t", 1): 0}, committed={("t", 0): 4})
-    bounds = Bounds(consumer, True, None, reset="earliest", topic="t")
+    bounds = Bounds(ConfluentLookup(consumer), consumer, True, None, reset="earliest", topic="t")
     bounds.know([("t", 0), ("t", 1)])
     assert not bounds.complete  # not assigned yet
     bounds.on_assign(consumer, [TopicPartition("t", 0), TopicPartition("t", 1)])
@@ -118,6 +119,6 @@ def test_subscriptions_wait_for_the_assignment() -> None:
     assert not bounds.complete
     bounds.on_assign(consumer, [])
     assert bounds.complete  # -e: an empty assignment has nothing to read
-    until_only = Bounds(consumer, False, Until("offset", 3), topic="t")
+    until_only = Bounds(ConfluentLookup(consumer), consumer, False, Until("offset", 3), topic="t")
     until_only.on_assign(consumer, [])
     assert not until_only.complete  # --until alone waits for partitions

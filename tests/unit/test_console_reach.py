@@ -69,11 +69,12 @@ class _NewTopic:
 
 
 def test_a_topic_created_a_moment_ago_is_asked_for_again() -> None:
+    from kcli.console.lookup import ConfluentLookup
     from kcli.console.positions import topic_partitions
 
-    assert topic_partitions(_NewTopic(unknown_for=3), "t", timeout=10) == [0, 1]
+    assert topic_partitions(ConfluentLookup(_NewTopic(unknown_for=3)), "t", timeout=10) == [0, 1]  # type: ignore[arg-type]
     never = _NewTopic(unknown_for=10**6)
     with pytest.raises(KafkaOperationError, match="topic 't' is not available: Broker: Unknown topic or partition"):
-        topic_partitions(never, "t", timeout=0.3)
+        topic_partitions(ConfluentLookup(never), "t", timeout=0.3)  # type: ignore[arg-type]
     assert never.answers > 1
-    assert topic_partitions(never, "t", timeout=10, stopped=lambda: True) == []
+    assert topic_partitions(ConfluentLookup(never), "t", timeout=10, stopped=lambda: True) == []  # type: ignore[arg-type]

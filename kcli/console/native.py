@@ -1,0 +1,122 @@
+"""When the console uses its C loops (kcli/console/_native.c) and how their clients are built.
+
+The C module is built when kcli is installed, if a C compiler is there (pyproject.toml marks it optional). It
+runs on the librdkafka of confluent-kafka's wheel, opened by path. kcli uses it for the shapes it knows — a
+consume of one topic's assigned partitions whose output is a layout of fields (Apache's DefaultMessageFormatter,
+kcat's -f, NoOp), and a produce of plain lines — and its pure-Python loops for the rest, or everywhere with
+KCLI_NATIVE=0. Both give the same bytes (tests/reference/test_console_reference.py runs both).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from kcli.clients.factory import client_settings, refused
+from kcli.errors import UsageError
+
+if TYPE_CHECKING:
+    from kcli.console._native import Consumer, Producer
+
+ENV = "KCLI_NATIVE"  # "0": the pure-Python loops everywhere; "1": the C loops or an error (tests use both)
+
+
+def _setting() -> str:
+    return os.environ.get(ENV, "").strip()
+
+
+def decline(what: str, why: str) -> None:
+    """`what` runs in Python because of `why`; under KCLI_NATIVE=1 that is a usage error instead."""
+    if _setting() == "1":
+        raise UsageError(f"{ENV}=1, but {what} cannot use the C loop: {why}")
+
+
+def module() -> ModuleType | None:
+    """The C module with librdkafka loaded, or None (KCLI_NATIVE=0, not built, or no librdkafka found)."""
+    if _setting() == "0":
+        return None
+    loaded, why = _load()
+    if loaded is None:
+        decline("this command", why)
+    return loaded
+
+
+@cache
+def _load() -> tuple[ModuleType | None, str]:
+    try:
+        from kcli.console import _native
+    except ImportError as exc:
+        return None, f"kcli.console._native is not built ({exc})"
+    path = _librdkafka()
+    if path is None:
+        return None, "no librdkafka found"
+    try:
+        _native.load(path)
+    except ImportError as exc:
+        return None, str(exc)
+    return _native, ""
+
+
+def _librdkafka() -> str | None:
+    """The librdkafka confluent-kafka runs on: its wheel's copy (found without importing confluent_kafka), else
+    the system's."""
+    spec = importlib.util.find_spec("confluent_kafka")
+    if spec is not None and spec.origin:
+        libs = Path(spec.origin).parent.parent / "confluent_kafka.libs"
+        found = sorted(libs.glob("librdkafka*.so*"))
+        if found:
+            return str(found[0])
+    import ctypes.util
+
+    return ctypes.util.find_library("rdkafka")
+
+
+def _pairs(conf: Mapping[str, Any]) -> list[tuple[str, str]] | None:
+    """The settings as librdkafka's (name, text) pairs; None when one is a Python object (a logger, a callback),
+    which only confluent-kafka's clients take."""
+    out = []
+    for key, value in conf.items():
+        if isinstance(value, bool):
+            out.append((key, "true" if value else "false"))
+        elif isinstance(value, (str, int, float)):
+            out.append((key, str(value)))
+        else:
+            return None
+    return out
+
+
+def consumer(config: Mapping[str, str], **kwargs: Any) -> Consumer | None:
+    """A C consumer of these settings (as make_consumer takes them), or None when the C loops are not usable."""
+    native = module()
+    if native is None:
+        return None
+    pairs = _pairs(client_settings(config, kwargs))
+    if pairs is None:
+        decline("this consume", "a client setting is a Python object")
+        return None
+    try:
+        made: Consumer = native.Consumer(pairs)
+    except native.NativeError as exc:
+        raise refused(str(exc), config) from None
+    return made
+
+
+def producer(config: Mapping[str, str], topic: str, partition: int | None, keep: int) -> Producer | None:
+    """A C producer of these settings to `topic` (keeping the first `keep` failures' details), or None."""
+    native = module()
+    if native is None:
+        return None
+    pairs = _pairs(client_settings(config, {}, producer=True))
+    if pairs is None:
+        decline("this produce", "a client setting is a Python object")
+        return None
+    try:
+        made: Producer = native.Producer(pairs, topic, -1 if partition is None else partition, keep)
+    except native.NativeError as exc:
+        raise refused(str(exc), config) from None
+    return made
