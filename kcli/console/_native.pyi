@@ -1,4 +1,4 @@
-"""Types of the C module kcli/console/_native.c."""
+"""Types of kcli.console._native, the C module built from kcli/console/csrc/."""
 
 from collections.abc import Sequence
 

@@ -1,4 +1,4 @@
-"""When the console uses its C loops (kcli/console/_native.c) and how their clients are built.
+"""When the console uses its C loops (kcli/console/csrc/) and how their clients are built.
 
 The C module is built when kcli is installed, if a C compiler is there (pyproject.toml marks it optional). It
 runs on the librdkafka of confluent-kafka's wheel, opened by path. kcli uses it for the shapes it knows — a

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import given
@@ -10,6 +11,9 @@ from hypothesis import strategies as st
 
 from kcli.console import reader
 from kcli.console.reader import line_batches
+
+if TYPE_CHECKING:
+    from kcli.console._native import Producer
 
 
 def _java_lines(data: bytes) -> list[bytes]:
@@ -46,3 +50,28 @@ def test_big_reads_cut_lines_between_chunks(monkeypatch: pytest.MonkeyPatch) -> 
     data = b"0123456789\nab\r\ncd\n" * 3 + b"tail"
     got = [line for batch in line_batches(_Reads(data, [100])) for line in batch]
     assert got == _java_lines(data)
+
+
+def _c_producer() -> Producer:
+    """The C loop's producer (kcli/console/csrc/producer.c), only for its line splitter: no broker is asked."""
+    from kcli.console import native
+
+    c_loops = native.module()
+    if c_loops is None:
+        pytest.fail("the C loops are not built (scripts/dev-env compiles kcli/console/csrc)")
+    made: Producer = c_loops.Producer([("bootstrap.servers", "127.0.0.1:1"), ("log_level", "0")], "t")
+    return made
+
+
+@given(st.lists(st.sampled_from([b"a", b"bc", b"\n", b"\r", b"\r\n", b"", b"\n\n"]), max_size=40).map(b"".join),
+       st.lists(st.integers(min_value=1, max_value=7), max_size=5))
+def test_the_c_splitter_gives_javas_lines_on_any_cut(data: bytes, sizes: list[int]) -> None:
+    reads = _Reads(data, sizes)
+    chunks = []
+    while chunk := reads.read1(1 << 20):
+        chunks.append(chunk)
+    producer = _c_producer()
+    try:
+        assert producer.split_lines(chunks) == _java_lines(data)
+    finally:
+        producer.close()
