@@ -40,6 +40,45 @@ class StopFlag:
         signal.signal(signal.SIGTERM, self.set)
 
 
+class _Idle:
+    """--timeout-ms: how long the next wait may last, and whether the silence has lasted too long."""
+
+    def __init__(self, timeout_ms: float | None) -> None:
+        self.limit = timeout_ms / 1000.0 if timeout_ms is not None else None
+        self.last_seen = time.monotonic()
+
+    def wait(self) -> float:
+        if self.limit is None:
+            return IDLE_WAIT
+        return max(0.0, min(IDLE_WAIT, self.limit - (time.monotonic() - self.last_seen)))
+
+    def seen(self) -> None:
+        self.last_seen = time.monotonic()
+
+    def over(self) -> bool:
+        return self.limit is not None and time.monotonic() - self.last_seen >= self.limit
+
+
+def _want(batch: int, max_messages: int | None, count: int) -> int:
+    """Records to ask for next: a batch, or what --max-messages leaves."""
+    return batch if max_messages is None else min(batch, max_messages - count)
+
+
+def _planned_end(outcome: Outcome, complete: bool, want: int) -> bool:
+    """The loop's two planned ends: every partition at its stop, --max-messages reached."""
+    if complete:
+        outcome.reason = "end"
+    elif want <= 0:
+        outcome.reason = "max-messages"
+    return complete or want <= 0
+
+
+def _warn_once(text: str, warned: set[str], warn: Callable[[str], None] | None) -> None:
+    if warn and text not in warned:
+        warned.add(text)
+        warn(text)
+
+
 @dataclass
 class Outcome:
     count: int = 0
@@ -87,25 +126,18 @@ def _run(consumer: Consumer, formatter: Formatter, out: BinaryIO, stop: StopFlag
     consume, write, flush = consumer.consume, out.write, out.flush
     message_error = Message.error
     outcome = Outcome()
-    idle_limit = timeout_ms / 1000.0 if timeout_ms is not None else None
-    last_seen = time.monotonic()
+    idle = _Idle(timeout_ms)
     warned: set[str] = set()
     batch = BATCH
     while not stop.stopped:
-        if bounds is not None and bounds.complete:
-            outcome.reason = "end"
-            break
-        want = batch if max_messages is None else min(batch, max_messages - outcome.count)
-        if want <= 0:
-            outcome.reason = "max-messages"
+        want = _want(batch, max_messages, outcome.count)
+        if _planned_end(outcome, bounds is not None and bounds.complete, want):
             break
         msgs = consume(want, 0)
         if not msgs:
-            wait = IDLE_WAIT if idle_limit is None else max(0.0, min(IDLE_WAIT, idle_limit - (time.monotonic()
-                                                                                               - last_seen)))
-            msgs = consume(1, wait)
+            msgs = consume(1, idle.wait())
             if not msgs:
-                if idle_limit is not None and time.monotonic() - last_seen >= idle_limit:
+                if idle.over():
                     outcome.reason = "timeout"
                     break
                 if bounds is not None:
@@ -120,16 +152,13 @@ def _run(consumer: Consumer, formatter: Formatter, out: BinaryIO, stop: StopFlag
                 elif err.code() != KafkaError._PARTITION_EOF:
                     if err.fatal():
                         raise KafkaOperationError(f"consumer failed: {err.str()}")
-                    text = err.str()
-                    if warn and text not in warned:
-                        warned.add(text)
-                        warn(text)
+                    _warn_once(err.str(), warned, warn)
                 elif bounds is not None:
                     bounds.end_of_partition(m)
             msgs = good
             if not msgs:
                 continue
-        last_seen = time.monotonic()
+        idle.seen()
         records = cast("list[KafkaRecord]", msgs)  # the error messages are gone
         if bounds is not None:
             records = bounds.cut(records)
@@ -167,21 +196,14 @@ def run_native(consumer: NativeConsumer, topic: str, out: BinaryIO, stop: StopFl
     out.flush()
     fd = out.fileno()
     outcome = Outcome()
-    idle_limit = timeout_ms / 1000.0 if timeout_ms is not None else None
-    last_seen = time.monotonic()
+    idle = _Idle(timeout_ms)
     warned: set[str] = set()
     complete = False
     while not stop.stopped:
-        if complete:
-            outcome.reason = "end"
+        want = _want(BATCH, max_messages, outcome.count)
+        if _planned_end(outcome, complete, want):
             break
-        want = BATCH if max_messages is None else min(BATCH, max_messages - outcome.count)
-        if want <= 0:
-            outcome.reason = "max-messages"
-            break
-        wait = IDLE_WAIT if idle_limit is None else max(0.0, min(IDLE_WAIT, idle_limit - (time.monotonic()
-                                                                                           - last_seen)))
-        printed, seen, errors, complete, closed = consumer.drain(want, round(wait * 1000), topic, fd)
+        printed, seen, errors, complete, closed = consumer.drain(want, round(idle.wait() * 1000), topic, fd)
         if closed:
             _silence_stdout()
             outcome.reason = "closed-output"
@@ -190,12 +212,10 @@ def run_native(consumer: NativeConsumer, topic: str, out: BinaryIO, stop: StopFl
         for text, fatal in errors:
             if fatal:
                 raise KafkaOperationError(f"consumer failed: {text}")
-            if warn and text not in warned:
-                warned.add(text)
-                warn(text)
+            _warn_once(text, warned, warn)
         if seen:
-            last_seen = time.monotonic()
-        elif idle_limit is not None and time.monotonic() - last_seen >= idle_limit:
+            idle.seen()
+        elif idle.over():
             outcome.reason = "timeout"
             break
     return outcome
