@@ -21,7 +21,7 @@ from typing import Any
 import requests
 
 from kcli.connect.api import SourceConnector, SourceRecord, SourceTask
-from tests.helpers import ACCEPTANCE, KAFKA_DEV, ROOT, free_port, wait_for
+from tests.helpers import ACCEPTANCE, ROOT, free_port, tool_command, wait_for
 
 # Quick failure detection on the test broker (group.min.session.timeout.ms is 6000).
 FAST = {"session.timeout.ms": "6000", "heartbeat.interval.ms": "1000", "offset.flush.interval.ms": "1000",
@@ -41,7 +41,7 @@ class DistWorker:
         self.properties = properties
         env = {**os.environ, "KCLI_LOG_LEVEL": "INFO", "KAFKA_DEV_LOG_LEVEL": "INFO"}
         if apache:
-            cmd = [*(apache_command or [str(KAFKA_DEV), "tool", "connect-distributed"]), str(properties)]
+            cmd = [*(apache_command or tool_command("connect-distributed")), str(properties)]
         else:
             cmd = [sys.executable, "-m", "kcli", "connect", "distributed", str(properties)]
         self._log_file = open(log, "ab")  # noqa: SIM115 - closed in stop()
@@ -106,7 +106,7 @@ class Cluster:
         self.group = group or f"{name}-{uuid.uuid4().hex[:8]}"
         self.settings = {**FAST, **(settings or {})}
         self.workers: list[DistWorker] = []
-        self.apache_command: list[str] | None = None  # how to run Apache's worker (default: kafka-dev tool)
+        self.apache_command: list[str] | None = None  # how to run Apache's worker (default: its java command)
 
     @property
     def topics(self) -> tuple[str, str, str]:

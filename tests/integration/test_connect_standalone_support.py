@@ -15,7 +15,7 @@ from typing import Any
 
 import requests
 
-from tests.helpers import ACCEPTANCE, KAFKA_DEV, ROOT, free_port, wait_for
+from tests.helpers import ACCEPTANCE, ROOT, free_port, tool_command, wait_for
 
 
 def write_worker(tmp: Path, bootstrap: str, port: int, offsets: Path, flush_ms: int | None = None,
@@ -86,7 +86,7 @@ class WorkerProcess:
         self.apache = apache
         env = {**os.environ, "KCLI_LOG_LEVEL": "INFO"}
         if apache:
-            cmd = [str(KAFKA_DEV), "tool", "connect-standalone", *args]
+            cmd = [*tool_command("connect-standalone"), *args]
         else:
             cmd = [sys.executable, "-m", "kcli", "connect", "standalone", *args]
         self._log_file = open(log, "ab")  # noqa: SIM115 - closed in stop()

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.helpers import ACCEPTANCE, KAFKA_DEV, ROOT, free_port, run_kcli, wait_for
+from tests.helpers import ACCEPTANCE, ROOT, free_port, run_kcli, tool_command, wait_for
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
@@ -107,7 +107,7 @@ def worker(request: pytest.FixtureRequest, bootstrap: str,
     props = _worker_properties(tmp, bootstrap, port)
     log = tmp / "worker.log"
     if kind == "apache":
-        cmd = [str(KAFKA_DEV), "tool", "connect-standalone", str(props)]
+        cmd = [*tool_command("connect-standalone"), str(props)]
     else:
         cmd = [sys.executable, "-m", "kcli", "connect", "standalone", str(props)]
     with open(log, "wb") as log_fh:

@@ -10,7 +10,7 @@ import pytest
 
 from kcli.clients import make_admin, make_producer
 from kcli.config import load_config
-from tests.helpers import KAFKA_DEV, run_tool
+from tests.helpers import KAFKA_DEV
 
 pytestmark = pytest.mark.broker
 
@@ -39,8 +39,10 @@ def test_apache_tool_sees_what_kcli_clients_wrote(bootstrap: str, topic_name: st
     producer = make_producer({"bootstrap.servers": bootstrap})
     producer.produce(topic_name, b"from-librdkafka")
     assert producer.flush(30) == 0
-    proc = run_tool("kafka-console-consumer", ["--bootstrap-server", bootstrap, "--topic", topic_name,
-                                               "--from-beginning", "--max-messages", "1"])
+    # through scripts/kafka-dev itself (the other tests start the java command it execs directly)
+    proc = subprocess.run([str(KAFKA_DEV), "tool", "kafka-console-consumer", "--bootstrap-server", bootstrap,
+                           "--topic", topic_name, "--from-beginning", "--max-messages", "1"], capture_output=True,
+                          text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "from-librdkafka\n"
 

@@ -13,11 +13,12 @@ from contextlib import contextmanager
 import pytest
 import yaml
 
-from tests.helpers import KAFKA_DEV, run_kcli, wait_for
+from tests.helpers import run_kcli, tool_command, wait_for
 
 pytestmark = pytest.mark.broker
 
 PER_PARTITION = 5
+COMMIT_MS = 500  # auto.commit.interval.ms of the consumers the tests start
 
 
 def kg(bootstrap: str, *args: str, **kwargs) -> subprocess.CompletedProcess:
@@ -63,10 +64,12 @@ def _stopped_after(proc: subprocess.Popen) -> Iterator[None]:
 
 @contextmanager
 def apache_consumer(bootstrap: str, topic: str, group: str, protocol: str = "classic") -> Iterator[None]:
-    """Apache's console consumer in `group`, reading from the beginning, stopped (its whole process group) after."""
-    proc = subprocess.Popen([str(KAFKA_DEV), "tool", "kafka-console-consumer", "--bootstrap-server", bootstrap,
+    """Apache's console consumer in `group`, reading from the beginning, stopped (its whole process group) after.
+    It commits every COMMIT_MS (not the default 5 s), so that `caught_up` holds soon after it has read."""
+    proc = subprocess.Popen([*tool_command("kafka-console-consumer"), "--bootstrap-server", bootstrap,
                              "--topic", topic, "--group", group, "--from-beginning",
-                             "--consumer-property", f"group.protocol={protocol}"],
+                             "--consumer-property", f"group.protocol={protocol}",
+                             "--consumer-property", f"auto.commit.interval.ms={COMMIT_MS}"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     with _stopped_after(proc):
         yield
@@ -74,9 +77,11 @@ def apache_consumer(bootstrap: str, topic: str, group: str, protocol: str = "cla
 
 @contextmanager
 def kcli_consumer(bootstrap: str, topic: str, group: str, protocol: str = "classic") -> Iterator[None]:
-    """`kcli consume` in `group` (group.protocol as given), reading from the beginning, stopped after."""
+    """`kcli consume` in `group` (group.protocol as given), reading from the beginning, committing every COMMIT_MS,
+    stopped after."""
     proc = subprocess.Popen([sys.executable, "-m", "kcli", "consume", "--bootstrap-server", bootstrap, "--topic", topic,
-                             "--group", group, "--from-beginning", "--command-property", f"group.protocol={protocol}"],
+                             "--group", group, "--from-beginning", "--command-property", f"group.protocol={protocol}",
+                             "--command-property", f"auto.commit.interval.ms={COMMIT_MS}"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     with _stopped_after(proc):
         yield

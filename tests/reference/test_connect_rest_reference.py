@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.helpers import ACCEPTANCE, KAFKA_DEV, free_port, run_kcli, wait_for
+from tests.helpers import ACCEPTANCE, free_port, run_kcli, tool_command, wait_for
 
 pytestmark = [pytest.mark.broker, pytest.mark.java, pytest.mark.slow]
 
@@ -82,7 +82,7 @@ def workers(bootstrap: str, kafka_libs: str, tmp_path_factory: pytest.TempPathFa
     connector_file.write_text(connector.replace("/tmp/my-source-file.txt", str(source_file))
                               .replace("topic=simple-connect", f"topic={topic}"))
     commands = {
-        "apache": [str(KAFKA_DEV), "tool", "connect-standalone"],
+        "apache": tool_command("connect-standalone"),
         "kcli": [sys.executable, "-m", "kcli", "connect", "standalone"],
     }
     endpoints: dict[str, Endpoint] = {}

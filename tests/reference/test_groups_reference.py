@@ -13,7 +13,7 @@ import subprocess
 import pytest
 
 from kcli.java_order import java_string_hash
-from tests.helpers import run_kcli, run_tool, wait_for
+from tests.helpers import concurrently, run_kcli, run_tool, wait_for
 from tests.integration.test_groups import (
     apache_consumer,
     caught_up,
@@ -35,9 +35,15 @@ def apache(bootstrap: str, *args: str) -> subprocess.CompletedProcess:
     return run_tool("kafka-consumer-groups", ["--bootstrap-server", bootstrap, *args])
 
 
+def both(bootstrap: str, *args: str) -> tuple[subprocess.CompletedProcess, subprocess.CompletedProcess]:
+    """(kcli, Apache) given the same arguments at the same moment."""
+    k, a = concurrently(lambda: kcli(bootstrap, *args), lambda: apache(bootstrap, *args))
+    return k, a
+
+
 def same(bootstrap: str, *args: str) -> str:
     """Run both; stdout and stderr must be byte-identical; kcli exits 0. Returns the stdout."""
-    k, a = kcli(bootstrap, *args), apache(bootstrap, *args)
+    k, a = both(bootstrap, *args)
     assert k.returncode == 0, (args, k.stderr)
     assert k.stdout == a.stdout, (args, k.stdout, a.stdout)
     assert k.stderr == a.stderr, (args, k.stderr, a.stderr)
@@ -93,7 +99,7 @@ def test_active_group(bootstrap: str, topic_name: str, protocol: str) -> None:
                 out = same(bootstrap, "--describe", "--group", group, *extra)
                 if extra == ["--members", "--verbose"]:  # CURRENT-EPOCH: a KIP-848 member's epoch, else `-`
                     assert (out.splitlines()[2].split()[5] == "-") == (protocol == "classic"), out
-            k, a = kcli(bootstrap, "--delete", "--group", group), apache(bootstrap, "--delete", "--group", group)
+            k, a = both(bootstrap, "--delete", "--group", group)
             assert k.returncode == 1 and k.stdout == ""
             assert apache_error(a)[0] == "Deletion of some consumer groups failed:"
             assert f"\n* {k.stderr.removeprefix('kcli: error: ').strip()}\n" in a.stdout
@@ -102,23 +108,24 @@ def test_active_group(bootstrap: str, topic_name: str, protocol: str) -> None:
 
 
 def test_mixed_group(bootstrap: str, topic_name: str) -> None:
-    """A consumer-protocol group with a classic member in it (KIP-848's online migration): Apache's and kcli's
-    consumers join with group.protocol=consumer, then a classic Apache consumer; --verbose adds UPGRADED."""
+    """A consumer-protocol group with a classic member in it (KIP-848's online migration): Apache's consumer makes
+    the group with group.protocol=consumer, then kcli's consumer (group.protocol=consumer) and a classic Apache
+    consumer join it together (one reassignment, not two: each costs the broker's 5 s heartbeats); --verbose adds
+    UPGRADED."""
     group = f"g-{topic_name}"
     make_topic(bootstrap, topic_name)
     try:
         with apache_consumer(bootstrap, topic_name, group, "consumer"):
             wait_for(lambda: members_settled(bootstrap, group, 1), timeout=120, message="the first member")
-            with kcli_consumer(bootstrap, topic_name, group, "consumer"):
-                wait_for(lambda: members_settled(bootstrap, group, 2), timeout=120, message="kcli's member")
-                with apache_consumer(bootstrap, topic_name, group, "classic"):
-                    wait_for(lambda: members_settled(bootstrap, group, 3) and caught_up(bootstrap, group, 3),
-                             timeout=120, message="three settled members, caught up")
-                    for extra in ([], ["--members"], ["--state"], ["--state", "--verbose"]):
-                        same(bootstrap, "--describe", "--group", group, *extra)
-                    out = same(bootstrap, "--describe", "--group", group, "--members", "--verbose")
-                    assert out.splitlines()[1].split()[-1] == "UPGRADED"
-                    assert sorted(line.split()[-1] for line in out.splitlines()[2:]) == ["false", "true", "true"]
+            with kcli_consumer(bootstrap, topic_name, group, "consumer"), \
+                    apache_consumer(bootstrap, topic_name, group, "classic"):
+                wait_for(lambda: members_settled(bootstrap, group, 3) and caught_up(bootstrap, group, 3),
+                         timeout=120, message="three settled members, caught up")
+                for extra in ([], ["--members"], ["--state"], ["--state", "--verbose"]):
+                    same(bootstrap, "--describe", "--group", group, *extra)
+                out = same(bootstrap, "--describe", "--group", group, "--members", "--verbose")
+                assert out.splitlines()[1].split()[-1] == "UPGRADED"
+                assert sorted(line.split()[-1] for line in out.splitlines()[2:]) == ["false", "true", "true"]
     finally:
         delete_groups(bootstrap, group)
 
@@ -148,7 +155,7 @@ def test_list_order(bootstrap: str, topic_name: str) -> None:
     try:
         for flags in ([], ["--state", "--type"]):
             for _ in range(10):
-                k, a = kcli(bootstrap, "--list", *flags), apache(bootstrap, "--list", *flags)
+                k, a = both(bootstrap, "--list", *flags)
                 assert (k.returncode, a.returncode) == (0, 0), k.stderr
                 if k.stdout == a.stdout:
                     break
@@ -164,7 +171,7 @@ def test_list_with_state_and_type(bootstrap: str, lagging: str) -> None:
     for flags in ([], ["--state"], ["--type"], ["--state", "--type"], ["--state", "Empty,stable"],
                   ["--type", "classic"]):
         for _ in range(5):
-            k, a = kcli(bootstrap, "--list", *flags), apache(bootstrap, "--list", *flags)
+            k, a = both(bootstrap, "--list", *flags)
             assert (k.returncode, a.returncode) == (0, 0), k.stderr
             kl, al = k.stdout.splitlines(), a.stdout.splitlines()
             if sorted(kl) == sorted(al):
@@ -193,17 +200,16 @@ def test_delete_and_delete_offsets(bootstrap: str, topic_name: str) -> None:
 
 def test_error_cases(bootstrap: str, topic_name: str, lagging: str) -> None:
     missing = f"g-{topic_name}-missing"
-    k, a = kcli(bootstrap, "--describe", "--group", missing), apache(bootstrap, "--describe", "--group", missing)
+    k, a = both(bootstrap, "--describe", "--group", missing)
     assert (k.returncode, k.stdout) == (1, "")
     assert k.stderr == f"kcli: error: Group {missing} not found.\n"
     assert apache_error(a)[0].endswith(f"Group {missing} not found.")
-    k, a = kcli(bootstrap, "--describe", "--group", lagging, "--group", missing), \
-        apache(bootstrap, "--describe", "--group", lagging, "--group", missing)
+    k, a = both(bootstrap, "--describe", "--group", lagging, "--group", missing)
     assert k.returncode == 1 and k.stdout == "" and apache_error(a)[1] == ""  # one unknown group fails them all
 
     for args in (["--delete", "--group", missing], ["--delete-offsets", "--group", missing, "--topic", topic_name],
                  ["--delete-offsets", "--group", lagging, "--topic", f"{topic_name}-nosuch"]):
-        k, a = kcli(bootstrap, *args), apache(bootstrap, *args)
+        k, a = both(bootstrap, *args)
         assert k.returncode == 1, (args, k.stderr)
         reason = k.stderr.removeprefix("kcli: error: ").strip()
         if args[0] == "--delete":

@@ -18,7 +18,7 @@ import pytest
 
 from kcli.errors import UsageError
 from kcli.groups.reset_time import parse_datetime, parse_duration_nanos
-from tests.helpers import run_tool
+from tests.helpers import concurrently, run_tool
 from tests.integration.test_groups_reset import (
     active_member,
     commit,
@@ -47,6 +47,12 @@ def kcli(bootstrap: str, *args: str):
     return groups_cmd(bootstrap, *args)
 
 
+def both(bootstrap: str, *args: str):
+    """(kcli, Apache) given the same arguments at the same moment."""
+    k, a = concurrently(lambda: kcli(bootstrap, *args), lambda: apache(bootstrap, *args))
+    return k, a
+
+
 def describe(bootstrap: str, group: str) -> str:
     """What Apache's tool shows of a group after a reset."""
     proc = apache(bootstrap, "--describe", "--group", group)
@@ -54,23 +60,41 @@ def describe(bootstrap: str, group: str) -> str:
     return proc.stdout
 
 
+def describe_twins(bootstrap: str, group_k: str, group_a: str) -> tuple[str, str]:
+    """describe() of kcli's twin (its name replaced by the other's) and of Apache's, run side by side."""
+    k, a = concurrently(lambda: describe(bootstrap, group_k), lambda: describe(bootstrap, group_a))
+    return k.replace(group_k, group_a), a
+
+
 def stamp(ms: float, zone: str = "") -> str:
     text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms / 1000)) + f".{int(ms % 1000):03d}"
     return text + zone
 
 
-@pytest.fixture
-def world(bootstrap: str, topic_name: str) -> Iterator[tuple[str, int, list[str]]]:
+def _world(bootstrap: str, topic: str) -> Iterator[tuple[str, int, list[str]]]:
     """A topic of 4 partitions x 10 records (partition 2 starting at offset 3) and twin groups (same length ids)
     holding the same committed offsets."""
-    base = seed(bootstrap, topic_name, partitions=PARTITIONS)
-    delete_records(bootstrap, topic_name, 2, 3)
+    base = seed(bootstrap, topic, partitions=PARTITIONS)
+    delete_records(bootstrap, topic, 2, 3)
     tag = uuid.uuid4().hex[:10]
     twins = [f"ga-{tag}", f"gk-{tag}"]
     for group in twins:
-        commit(bootstrap, group, {(topic_name, p): o for p, o in COMMITTED.items()})
-    yield topic_name, base, twins
-    drop(bootstrap, topic_name, twins)
+        commit(bootstrap, group, {(topic, p): o for p, o in COMMITTED.items()})
+    yield topic, base, twins
+    drop(bootstrap, topic, twins)
+
+
+@pytest.fixture
+def world(bootstrap: str, topic_name: str) -> Iterator[tuple[str, int, list[str]]]:
+    """A world of its own, for a test that changes offsets or group members."""
+    yield from _world(bootstrap, topic_name)
+
+
+@pytest.fixture(scope="module")
+def seen_world(bootstrap: str) -> Iterator[tuple[str, int, list[str]]]:
+    """One world the dry runs and the refused commands share: they change nothing on the broker (the dry runs
+    check that the offsets are still the same)."""
+    yield from _world(bootstrap, f"t-reset-reference-{uuid.uuid4().hex[:8]}")
 
 
 def strategy_cases(topic: str, base: int) -> list[list[str]]:
@@ -98,10 +122,10 @@ def warn_messages(stderr: str) -> list[str]:
 
 
 @pytest.mark.parametrize("case", range(len(CASE_IDS)), ids=CASE_IDS)
-def test_dry_run_matches_apache(bootstrap: str, world: tuple[str, int, list[str]], case: int) -> None:
-    topic, base, (group, _) = world
+def test_dry_run_matches_apache(bootstrap: str, seen_world: tuple[str, int, list[str]], case: int) -> None:
+    topic, base, (group, _) = seen_world
     args = ["--reset-offsets", "--group", group, *strategy_cases(topic, base)[case]]
-    k, a = kcli(bootstrap, *args), apache(bootstrap, *args)
+    k, a = both(bootstrap, *args)
     assert (k.returncode, a.returncode) == (0, 0), (k.stderr, a.stdout, a.stderr)
     assert "\nGROUP " in a.stdout and k.stdout == a.stdout
     assert k.stderr.splitlines()[0] == a.stderr.splitlines()[0]  # Apache's WARN: no action without --execute
@@ -113,21 +137,22 @@ def test_dry_run_matches_apache(bootstrap: str, world: tuple[str, int, list[str]
 def test_execute_matches_apache(bootstrap: str, world: tuple[str, int, list[str]], case: int) -> None:
     topic, base, (group_a, group_k) = world
     spec = strategy_cases(topic, base)[case]
-    a = apache(bootstrap, "--reset-offsets", "--group", group_a, *spec, "--execute")
-    k = kcli(bootstrap, "--reset-offsets", "--group", group_k, *spec, "--execute")
+    a, k = concurrently(lambda: apache(bootstrap, "--reset-offsets", "--group", group_a, *spec, "--execute"),
+                        lambda: kcli(bootstrap, "--reset-offsets", "--group", group_k, *spec, "--execute"))
     assert (k.returncode, a.returncode) == (0, 0), (k.stderr, a.stdout, a.stderr)
     assert k.stdout.replace(group_k, group_a) == a.stdout
     assert warn_messages(k.stderr) == warn_messages(a.stderr)
     assert committed(bootstrap, group_k) == committed(bootstrap, group_a)
-    assert describe(bootstrap, group_k).replace(group_k, group_a) == describe(bootstrap, group_a)
+    k_shown, a_shown = describe_twins(bootstrap, group_k, group_a)
+    assert k_shown == a_shown
 
 
-def test_two_groups_and_their_export_match_apache(bootstrap: str, world: tuple[str, int, list[str]]) -> None:
-    topic, _, twins = world
+def test_two_groups_and_their_export_match_apache(bootstrap: str, seen_world: tuple[str, int, list[str]]) -> None:
+    topic, _, twins = seen_world
     groups = [flag for g in twins for flag in ("--group", g)]
     for extra in ([], ["--export"]):
         args = ["--reset-offsets", *groups, "--topic", topic, "--to-offset", "4", "--dry-run", *extra]
-        k, a = kcli(bootstrap, *args), apache(bootstrap, *args)
+        k, a = both(bootstrap, *args)
         assert (k.returncode, a.returncode) == (0, 0), (k.stderr, a.stdout)
         assert k.stdout == a.stdout and k.stdout.count("\n") == (9 if extra else 10)
 
@@ -136,33 +161,34 @@ def test_export_and_from_file_round_trip_both_ways(bootstrap: str, world: tuple[
                                                    tmp_path: Path) -> None:
     topic, _, (group_a, group_k) = world
     spec = ["--all-topics", "--shift-by", "2", "--dry-run", "--export"]
-    a = apache(bootstrap, "--reset-offsets", "--group", group_a, *spec)
-    k = kcli(bootstrap, "--reset-offsets", "--group", group_a, *spec)
+    k, a = both(bootstrap, "--reset-offsets", "--group", group_a, *spec)
     assert (a.returncode, k.returncode) == (0, 0) and k.stdout == a.stdout
     assert a.stdout.startswith(f'"{topic}",')  # long names quoted by Jackson, and by kcli
     apache_csv, kcli_csv = tmp_path / "apache.csv", tmp_path / "kcli.csv"
     apache_csv.write_text(a.stdout)
     kcli_csv.write_text(k.stdout)
     # kcli executes Apache's file on one twin, Apache executes kcli's file on the other
-    k = kcli(bootstrap, "--reset-offsets", "--group", group_k, "--from-file", str(apache_csv), "--execute")
-    a = apache(bootstrap, "--reset-offsets", "--group", group_a, "--from-file", str(kcli_csv), "--execute")
+    k, a = concurrently(
+        lambda: kcli(bootstrap, "--reset-offsets", "--group", group_k, "--from-file", str(apache_csv), "--execute"),
+        lambda: apache(bootstrap, "--reset-offsets", "--group", group_a, "--from-file", str(kcli_csv), "--execute"))
     assert (k.returncode, a.returncode) == (0, 0), (k.stderr, a.stdout)
     assert k.stdout.replace(group_k, group_a) == a.stdout
     expected = {(topic, p): o + 2 for p, o in COMMITTED.items()}
     assert committed(bootstrap, group_k) == committed(bootstrap, group_a) == expected
-    assert describe(bootstrap, group_k).replace(group_k, group_a) == describe(bootstrap, group_a)
+    k_shown, a_shown = describe_twins(bootstrap, group_k, group_a)
+    assert k_shown == a_shown
     # the form with the group column (several groups): each tool reads the other's
-    both = ["--group", group_a, "--group", group_k]
-    a = apache(bootstrap, "--reset-offsets", *both, "--all-topics", "--to-earliest", "--dry-run", "--export")
+    twins = ["--group", group_a, "--group", group_k]
+    a = apache(bootstrap, "--reset-offsets", *twins, "--all-topics", "--to-earliest", "--dry-run", "--export")
     multi = tmp_path / "multi.csv"
     multi.write_text(a.stdout)
-    k = kcli(bootstrap, "--reset-offsets", *both, "--from-file", str(multi), "--execute")
+    k = kcli(bootstrap, "--reset-offsets", *twins, "--from-file", str(multi), "--execute")
     assert k.returncode == 0, k.stderr
     earliest = {(topic, p): (3 if p == 2 else 0) for p in COMMITTED}
     assert committed(bootstrap, group_a) == committed(bootstrap, group_k) == earliest
-    k = kcli(bootstrap, "--reset-offsets", *both, "--all-topics", "--to-latest", "--dry-run", "--export")
+    k = kcli(bootstrap, "--reset-offsets", *twins, "--all-topics", "--to-latest", "--dry-run", "--export")
     multi.write_text(k.stdout)
-    a = apache(bootstrap, "--reset-offsets", *both, "--from-file", str(multi), "--execute")
+    a = apache(bootstrap, "--reset-offsets", *twins, "--from-file", str(multi), "--execute")
     assert a.returncode == 0 and "Error" not in a.stdout, a.stdout
     latest = {(topic, p): 10 for p in COMMITTED}
     assert committed(bootstrap, group_a) == committed(bootstrap, group_k) == latest
@@ -173,7 +199,7 @@ def test_active_group_is_refused_with_apaches_message(bootstrap: str, world: tup
     with active_member(bootstrap, active, topic):
         for args in (["--group", active, "--all-topics"], ["--group", active, "--group", idle, "--topic", topic]):
             full = ["--reset-offsets", *args, "--to-earliest", "--dry-run"]
-            k, a = kcli(bootstrap, *full), apache(bootstrap, *full)
+            k, a = both(bootstrap, *full)
             assert (k.returncode, a.returncode) == (1, 0), (k.stderr, a.stdout)
             message = ERROR_LINE.search(a.stdout)
             assert message is not None and "is inactive, but the current state is Stable." in message.group(1)
@@ -182,12 +208,12 @@ def test_active_group_is_refused_with_apaches_message(bootstrap: str, world: tup
     assert committed(bootstrap, active) == {(topic, p): o for p, o in COMMITTED.items()}
 
 
-def test_unknown_group_matches_apache(bootstrap: str, world: tuple[str, int, list[str]]) -> None:
-    topic, _, _ = world
+def test_unknown_group_matches_apache(bootstrap: str, seen_world: tuple[str, int, list[str]]) -> None:
+    topic, _, _ = seen_world
     unknown = f"nobody-{uuid.uuid4().hex[:8]}"
     for scope in (["--all-topics"], ["--topic", f"{topic}:0,3"]):
         args = ["--reset-offsets", "--group", unknown, *scope, "--to-latest", "--dry-run"]
-        k, a = kcli(bootstrap, *args), apache(bootstrap, *args)
+        k, a = both(bootstrap, *args)
         assert (k.returncode, a.returncode) == (0, 0), (k.stderr, a.stdout)
         assert k.stdout == a.stdout and "GROUP" in a.stdout
 
@@ -200,11 +226,11 @@ def test_unknown_group_matches_apache(bootstrap: str, world: tuple[str, int, lis
     ["--topic", "TOPIC:1:2", "--to-earliest"],
     ["--topic", "TOPIC:3", "--shift-by", "1"],
 ], ids=["no-strategy", "no-scope", "two-strategies", "dry-run-and-execute", "bad-topic-arg", "shift-uncommitted"])
-def test_usage_errors_carry_apaches_message(bootstrap: str, world: tuple[str, int, list[str]],
+def test_usage_errors_carry_apaches_message(bootstrap: str, seen_world: tuple[str, int, list[str]],
                                             args: list[str]) -> None:
-    topic, _, (group, _) = world
+    topic, _, (group, _) = seen_world
     full = ["--reset-offsets", "--group", group, *(a.replace("TOPIC", topic) for a in args)]
-    k, a = kcli(bootstrap, *full), apache(bootstrap, *full)
+    k, a = both(bootstrap, *full)
     assert (k.returncode, a.returncode) == (2, 1), (k.stderr, a.stderr)
     apache_message = [line for line in a.stderr.splitlines() if not line.startswith("WARN: No action")][0]
     assert unordered(k.stderr.splitlines()[-1]) == unordered(f"kcli: error: {apache_message}")
@@ -219,7 +245,7 @@ def unordered(message: str) -> str:
 
 def test_no_group_is_a_usage_error_in_both(bootstrap: str) -> None:
     args = ["--reset-offsets", "--all-topics", "--to-earliest", "--dry-run"]
-    k, a = kcli(bootstrap, *args), apache(bootstrap, *args)
+    k, a = both(bootstrap, *args)
     assert (k.returncode, a.returncode) == (2, 1)
     assert unordered(k.stderr) == unordered(f"kcli: error: {a.stderr.splitlines()[0]}\n")
 
@@ -232,10 +258,10 @@ def test_no_group_is_a_usage_error_in_both(bootstrap: str) -> None:
     (["--topic", "TOPIC-nope", "--to-earliest"], 1),
 ], ids=["datetime-no-millis", "datetime-words", "duration", "missing-partition", "missing-topic"])
 def test_errors_apache_prints_on_stdout_are_one_line_and_an_exit_code(
-        bootstrap: str, world: tuple[str, int, list[str]], args: list[str], exit_code: int) -> None:
-    topic, _, (group, _) = world
+        bootstrap: str, seen_world: tuple[str, int, list[str]], args: list[str], exit_code: int) -> None:
+    topic, _, (group, _) = seen_world
     full = ["--reset-offsets", "--group", group, *(a.replace("TOPIC", topic) for a in args), "--dry-run"]
-    k, a = kcli(bootstrap, *full), apache(bootstrap, *full)
+    k, a = both(bootstrap, *full)
     assert a.returncode == 0 and "\nError: Executing consumer group command failed due to " in a.stdout, a.stdout
     assert k.returncode == exit_code and k.stdout == "", k.stdout
     assert k.stderr.count("\n") == 1 and k.stderr.startswith("kcli: error: "), k.stderr
