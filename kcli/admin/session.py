@@ -1,4 +1,4 @@
-"""One confluent-kafka AdminClient (imported lazily) whose failures become one-line `KafkaOperationError`s.
+"""One confluent-kafka AdminClient (made on first use) whose failures become one-line `KafkaOperationError`s.
 
 A Kafka error keeps Kafka's own reason and names what it was about (`topic 't'`, `broker 1`) unless the
 reason does already; a broker that cannot be reached within the timeout names the bootstrap address.
@@ -10,10 +10,14 @@ import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any, TypeVar
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kcli import durations
 from kcli.errors import KafkaOperationError, UsageError, kafka_reason
+
+if TYPE_CHECKING:
+    from confluent_kafka.admin import AdminClient
 
 _T = TypeVar("_T")
 
@@ -50,13 +54,18 @@ class AdminSession:
     """An admin client on one cluster; every request is bounded by `timeout` seconds."""
 
     def __init__(self, config: Mapping[str, str], timeout: float = DEFAULT_TIMEOUT, debug: bool | None = None) -> None:
-        from kcli.clients import make_admin
-
+        self.config = config
         self.bootstrap = config.get("bootstrap.servers", "")
         self.timeout = timeout
         # librdkafka's own connection chatter stays off stderr unless --debug / --log-level DEBUG asks for it
-        quiet = {} if (client_debug() if debug is None else debug) else {"log_level": 0}
-        self.admin = make_admin(config, **quiet)
+        self.quiet: dict[str, Any] = {} if (client_debug() if debug is None else debug) else {"log_level": 0}
+
+    @cached_property
+    def admin(self) -> AdminClient:
+        """confluent-kafka's AdminClient, made on first use (a command served by kcli.native needs none)."""
+        from kcli.clients import make_admin
+
+        return make_admin(self.config, **self.quiet)
 
     def _unreachable(self, text: str) -> KafkaOperationError:
         return KafkaOperationError(
@@ -70,6 +79,10 @@ class AdminSession:
         name, text = err_text(exc)
         if isinstance(exc, (TimeoutError, FutureTimeout)):  # distinct classes before Python 3.11
             name, text = "_TIMED_OUT", "no answer"
+        return self._failed(name, text, subject)
+
+    def _failed(self, name: str, text: str, subject: str | None = None) -> KafkaOperationError:
+        """The error for librdkafka's error `name` with its words `text`."""
         if name in UNREACHABLE or "timed out" in text.lower():
             return self._unreachable(text)
         return self._kafka_error(name, text, subject)

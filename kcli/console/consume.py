@@ -17,11 +17,11 @@ if TYPE_CHECKING:
     from confluent_kafka import Consumer
 
     from kcli.clients.records import KafkaRecord
-    from kcli.console._native import Consumer as NativeConsumer
     from kcli.console.bounds import Bounds, Until
     from kcli.console.formatters import Formatter
     from kcli.console.lookup import OffsetLookup
     from kcli.console.positions import Start, StartSpec
+    from kcli.native._ext import Consumer as NativeConsumer
 
 METADATA_WAIT = 10.0  # seconds the first metadata request may take (-X default.api.timeout.ms)
 
@@ -169,8 +169,8 @@ def _subscribe(consumer: Consumer, topic: str | None, regex: str | None, bounds:
 
 
 def _fits_native(a: ConsumeArgs, named_group: bool, formatter: Formatter, until: Until | None) -> bool:
-    """Whether the C loop (kcli.console.native) can do this consume: one topic's assigned partitions, laid out."""
-    from kcli.console import native
+    """Whether the C loop (kcli.native) can do this consume: one topic's assigned partitions, laid out."""
+    from kcli import native
 
     if a.include or named_group:
         native.decline("this consume", "it reads through a group subscription (--group or --include)")
@@ -207,8 +207,9 @@ def _assign_native(fast: NativeConsumer, formatter: Formatter, topic: str, start
 
 def _consume(cfg: dict[str, str], named_group: bool, formatter: Formatter, a: ConsumeArgs,
              start: StartSpec, until: Until | None) -> None:
+    from kcli import native
     from kcli.clients import make_consumer
-    from kcli.console import native, positions
+    from kcli.console import positions
     from kcli.console.bounds import Bounds
     from kcli.console.consume_loop import StopFlag, run_native
     from kcli.console.consume_loop import run as run_loop

@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     from confluent_kafka import Consumer
 
     from kcli.clients.records import KafkaRecord
-    from kcli.console._native import Consumer as NativeConsumer
     from kcli.console.bounds import Bounds
+    from kcli.native._ext import Consumer as NativeConsumer
 
 BATCH = 10_000  # records per consume() call, at most
 BATCH_BYTES = 2 << 20  # aim for about this much output per batch, so big records keep memory low
@@ -191,7 +191,7 @@ def _run(consumer: Consumer, formatter: Formatter, out: BinaryIO, stop: StopFlag
 
 def run_native(consumer: NativeConsumer, topic: str, out: BinaryIO, stop: StopFlag, max_messages: int | None = None,
                timeout_ms: float | None = None, warn: Callable[[str], None] | None = None) -> Outcome:
-    """The loop of `run` over the C consumer (kcli.console.native), which lays records out, watches the stops and
+    """The loop of `run` over the C consumer (kcli.native), which lays records out, watches the stops and
     writes to `out`'s file descriptor itself: the same stops, the same bytes."""
     out.flush()
     fd = out.fileno()

@@ -26,7 +26,7 @@ NOOP_FORMATTERS = frozenset({
 })
 TS_NAMES = {1: b"CreateTime:", 2: b"LogAppendTime:"}
 
-# A formatter's layout as the ops of the C loop (kcli/console/csrc/): (kind, a, b, c, d), b"" where unused.
+# A formatter's layout as the ops of the C loop (kcli/native/csrc/): (kind, a, b, c, d), b"" where unused.
 Op: TypeAlias = "tuple[int, bytes, bytes, bytes, bytes]"
 (LITERAL, TOPIC, PARTITION, OFFSET, KEY, VALUE, KEY_LENGTH, VALUE_LENGTH, TIMESTAMP, TIMESTAMP_TYPED,
  HEADERS) = range(11)

@@ -1,7 +1,7 @@
 """What the console consumer asks the broker before it reads: a topic's partitions and ListOffsets.
 
 One interface (OffsetLookup) over the two clients the consumer can run on: confluent-kafka's Consumer
-(ConfluentLookup) and the C consumer of kcli.console.native (NativeLookup), so where a consume starts and stops
+(ConfluentLookup) and the C consumer of kcli.native (NativeLookup), so where a consume starts and stops
 is decided by the same code (kcli.console.positions, kcli.console.bounds) whichever loop reads.
 """
 
@@ -16,7 +16,7 @@ from kcli.errors import kafka_reason
 if TYPE_CHECKING:
     from confluent_kafka import Consumer
 
-    from kcli.console._native import Consumer as NativeConsumer
+    from kcli.native._ext import Consumer as NativeConsumer
 
 Key = tuple[str, int]  # (topic, partition)
 
@@ -92,7 +92,7 @@ class NativeLookup:
         return max(1, round(timeout * 1000))
 
     def partition_ids(self, topic: str, timeout: float) -> tuple[list[int], str | None]:
-        from kcli.console._native import NativeError
+        from kcli.native._ext import NativeError
 
         try:
             return self.consumer.partition_ids(topic, self._ms(timeout))
@@ -100,7 +100,7 @@ class NativeLookup:
             raise Unanswered(str(exc)) from None
 
     def list_offsets(self, keys: Sequence[Key], timestamp: int, timeout: float) -> list[tuple[Key, int, str | None]]:
-        from kcli.console._native import NativeError
+        from kcli.native._ext import NativeError
 
         try:
             found = self.consumer.offsets_for_times([(t, p, timestamp) for t, p in keys], self._ms(timeout))
@@ -109,7 +109,7 @@ class NativeLookup:
         return [((t, p), offset, error) for t, p, offset, error in found]
 
     def watermarks(self, key: Key, timeout: float) -> tuple[int, int]:
-        from kcli.console._native import NativeError
+        from kcli.native._ext import NativeError
 
         try:
             return self.consumer.watermarks(key[0], key[1], self._ms(timeout))

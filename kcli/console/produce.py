@@ -131,7 +131,7 @@ def run(a: ProduceArgs, client: ClientOptions) -> None:
 
 
 def _produce(cfg: dict[str, str], reader: LineReader, a: ProduceArgs, max_block: float) -> None:
-    from kcli.console import native
+    from kcli import native
     from kcli.console.produce_report import REPORT_LIMIT
 
     def report(text: str) -> None:

@@ -1,4 +1,4 @@
-"""The console producer over the C producer (kcli.console.native): plain lines, every record acked or reported.
+"""The console producer over the C producer (kcli.native): plain lines, every record acked or reported.
 
 The pure-Python loop (kcli.console.produce_loop) does the rest — keys, headers, null markers, JSON input, --sync.
 """
@@ -13,7 +13,7 @@ from kcli.console.reach import Unanswered, await_answer
 from kcli.console.reader import CHUNK, Read1
 
 if TYPE_CHECKING:
-    from kcli.console._native import Producer
+    from kcli.native._ext import Producer
 
 FLUSH_STEP_MS = 500  # per flush() call, so Ctrl-C is seen while waiting for acks
 

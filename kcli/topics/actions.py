@@ -144,9 +144,10 @@ def _service(client: ClientOptions, timeout: float) -> TopicService:
     return TopicService(client.config(), timeout=timeout)
 
 
-def _matching(svc: TopicService, a: TopicArgs, required: bool) -> list[str]:
-    """Sorted topics matching any --topic/positional regex; each pattern must match when required."""
-    all_names = svc.all_topic_names()
+def _matching(svc: TopicService, a: TopicArgs, required: bool, listing: bool = False) -> list[str]:
+    """Sorted topics matching any --topic/positional regex; each pattern must match when required (`listing`: the
+    names are all the command needs)."""
+    all_names = svc.all_topic_names(listing)
     if not a.patterns:
         return select_topics(all_names, None, a.exclude_internal)
     found: set[str] = set()
@@ -205,7 +206,7 @@ def _create(svc: TopicService, a: TopicArgs, specs: list[TopicSpec]) -> None:
 
 # -- list --------------------------------------------------------------------------------------
 def _list(svc: TopicService, a: TopicArgs) -> None:
-    names = _matching(svc, a, required=False)
+    names = _matching(svc, a, required=False, listing=True)
     if a.fmt == "text":
         echo("\n".join(names))  # an empty listing is one empty line, as in Apache
     elif a.fmt == "table":

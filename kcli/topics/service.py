@@ -87,7 +87,17 @@ class TopicService(AdminSession):
         return KafkaOperationError(text if not subject or subject in text else f"{text} (topic '{subject}')")
 
     # -- queries ----------------------------------------------------------------------------
-    def all_topic_names(self) -> list[str]:
+    def all_topic_names(self, listing: bool = False) -> list[str]:
+        """Every topic's name; `listing`: the names are all the command needs (no admin request follows), so one
+        metadata request in C answers without confluent-kafka (kcli.native), when it is built."""
+        from kcli import native
+
+        listed = native.topic_names(self.config, self.timeout, **self.quiet) if listing else None
+        if listed is not None:
+            names, name, text = listed
+            if name is not None:
+                raise self._failed(name, text or "")
+            return sorted(names)
         try:
             md = self.admin.list_topics(timeout=self.timeout)
         except Exception as exc:

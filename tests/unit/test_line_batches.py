@@ -13,7 +13,7 @@ from kcli.console import reader
 from kcli.console.reader import line_batches
 
 if TYPE_CHECKING:
-    from kcli.console._native import Producer
+    from kcli.native._ext import Producer
 
 
 def _java_lines(data: bytes) -> list[bytes]:
@@ -53,12 +53,12 @@ def test_big_reads_cut_lines_between_chunks(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def _c_producer() -> Producer:
-    """The C loop's producer (kcli/console/csrc/producer.c), only for its line splitter: no broker is asked."""
-    from kcli.console import native
+    """The C loop's producer (kcli/native/csrc/producer.c), only for its line splitter: no broker is asked."""
+    from kcli import native
 
     c_loops = native.module()
     if c_loops is None:
-        pytest.fail("the C loops are not built (scripts/dev-env compiles kcli/console/csrc)")
+        pytest.fail("the C loops are not built (scripts/dev-env compiles kcli/native/csrc)")
     made: Producer = c_loops.Producer([("bootstrap.servers", "127.0.0.1:1"), ("log_level", "0")], "t")
     return made
 

@@ -316,16 +316,16 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
     for module, name in ((confluent_kafka, "Consumer"), (confluent_kafka, "Producer"),
                          (confluent_kafka.admin, "AdminClient")):
         monkeypatch.setattr(module, name, fake)
-    from kcli.console import native
+    from kcli import native
 
     c_loops = native.module()
-    if c_loops is not None:  # the console's C clients take the same settings as (name, text) pairs
+    if c_loops is not None:  # kcli's C clients take the same settings as (name, text) pairs
         def fake_native(pairs: list[tuple[str, str]], *_: object) -> None:
             seen.append(dict(pairs))
             raise c_loops.NativeError("recorded")
 
-        monkeypatch.setattr(c_loops, "Consumer", fake_native)
-        monkeypatch.setattr(c_loops, "Producer", fake_native)
+        for name in ("Consumer", "Producer", "topic_names"):
+            monkeypatch.setattr(c_loops, name, fake_native)
     return seen
 
 

@@ -1,4 +1,4 @@
-"""kcli.console.native without a broker: when the C loops are used, the fallback when they are not built, and the
+"""kcli.native without a broker: when the C loops are used, the fallback when they are not built, and the
 layouts formatters hand them."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from kcli.console import native
+from kcli import native
 from kcli.console.formatters import (
     KEY,
     LITERAL,
@@ -25,7 +25,7 @@ from kcli.errors import UsageError
 @pytest.fixture
 def unbuilt(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """As on a machine where the C module was not compiled."""
-    monkeypatch.setitem(sys.modules, "kcli.console._native", None)  # the import raises ImportError
+    monkeypatch.setitem(sys.modules, "kcli.native._ext", None)  # the import raises ImportError
     native._load.cache_clear()
     yield
     native._load.cache_clear()
@@ -41,7 +41,7 @@ def test_without_the_c_module_the_python_loops_are_used(unbuilt: None, monkeypat
 def test_kcli_native_1_refuses_to_fall_back(unbuilt: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KCLI_NATIVE", "1")
     with pytest.raises(UsageError, match=r"KCLI_NATIVE=1, but this command cannot use the C loop: "
-                                         r"kcli.console._native is not built"):
+                                         r"kcli.native._ext is not built"):
         native.module()
 
 
@@ -54,7 +54,7 @@ def test_kcli_native_0_never_loads_it(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_built_module_opens_the_wheels_librdkafka(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("KCLI_NATIVE", raising=False)
     loaded = native.module()
-    assert loaded is not None, "scripts/dev-env compiles kcli/console/csrc; a C compiler is needed"
+    assert loaded is not None, "scripts/dev-env compiles kcli/native/csrc; a C compiler is needed"
     import confluent_kafka
 
     assert loaded.load("ignored: already open") == confluent_kafka.libversion()[1]

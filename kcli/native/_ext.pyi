@@ -1,4 +1,4 @@
-"""Types of kcli.console._native, the C module built from kcli/console/csrc/."""
+"""Types of kcli.native._ext, the C module built from kcli/native/csrc/."""
 
 from collections.abc import Sequence
 
@@ -7,6 +7,8 @@ Op = tuple[int, bytes, bytes, bytes, bytes]
 class NativeError(Exception): ...
 
 def load(path: str) -> int: ...
+def topic_names(settings: Sequence[tuple[str, str]],
+                timeout_ms: int) -> tuple[list[str], str | None, str | None]: ...
 
 class Consumer:
     def __init__(self, settings: Sequence[tuple[str, str]]) -> None: ...

@@ -1,4 +1,4 @@
-"""The console's C loops (kcli/console/csrc, KCLI_NATIVE=1) beside its pure-Python loops (KCLI_NATIVE=0): the same
+"""kcli's C paths (kcli/native/csrc, KCLI_NATIVE=1) beside its pure-Python ones (KCLI_NATIVE=0): the same
 records, options and input through both; stdout bytes, stderr lines, exit codes and the records on the topic
 must be identical. KCLI_NATIVE=1 makes a fallback to Python an error, so every "1" run below is the C loop."""
 
@@ -180,3 +180,23 @@ def test_shapes_the_c_loop_does_not_take_say_so_under_kcli_native_1(bootstrap: s
         proc = run_kcli([*args, "--bootstrap-server", bootstrap], input="", env=C)
         assert proc.returncode == 2
         assert proc.stderr.startswith("kcli: error: KCLI_NATIVE=1, but this ") and why in proc.stderr
+
+
+# -- topics --list ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [["--list"], ["--list", "--exclude-internal"], ["--list", "--topic", "native-.*"],
+                                  ["list", "-o", "json"], ["--list", "--topic", "no-such-topic-.*"]])
+def test_topic_listing_alike(bootstrap: str, records_topic: str, args: list[str]) -> None:
+    c = run_kcli(["topics", "--bootstrap-server", bootstrap, *args], env=C)
+    py = run_kcli(["topics", "--bootstrap-server", bootstrap, *args], env=PYTHON)
+    assert (c.returncode, c.stdout, c.stderr) == (py.returncode, py.stdout, py.stderr)
+    assert c.returncode == 0, c.stderr
+    if args == ["--list"]:
+        assert records_topic in c.stdout.splitlines() and "__consumer_offsets" in c.stdout.splitlines()
+
+
+def test_topic_listing_of_a_broker_that_does_not_answer() -> None:
+    args = ["topics", "--bootstrap-server", "127.0.0.1:1", "--list", "--timeout", "1500ms"]
+    c, py = run_kcli(args, env=C), run_kcli(args, env=PYTHON)
+    assert (c.returncode, c.stderr) == (py.returncode, py.stderr)
+    assert c.returncode == 1 and "could not reach the Kafka broker at 127.0.0.1:1 within 1.5s" in c.stderr

@@ -1,10 +1,10 @@
-"""When the console uses its C loops (kcli/console/csrc/) and how their clients are built.
+"""kcli's C paths (kcli/native/csrc): when they are used and how their clients are built.
 
 The C module is built when kcli is installed, if a C compiler is there (pyproject.toml marks it optional). It
 runs on the librdkafka of confluent-kafka's wheel, opened by path. kcli uses it for the shapes it knows — a
 consume of one topic's assigned partitions whose output is a layout of fields (Apache's DefaultMessageFormatter,
-kcat's -f, NoOp), and a produce of plain lines — and its pure-Python loops for the rest, or everywhere with
-KCLI_NATIVE=0. Both give the same bytes (tests/reference/test_console_reference.py runs both).
+kcat's -f, NoOp), a produce of plain lines, the topic listing — and Python for the rest, or everywhere with
+KCLI_NATIVE=0. Both give the same bytes (tests/reference/test_native_reference.py runs both).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from kcli.clients.factory import client_settings, refused
 from kcli.errors import UsageError
 
 if TYPE_CHECKING:
-    from kcli.console._native import Consumer, Producer
+    from kcli.native._ext import Consumer, Producer
 
 ENV = "KCLI_NATIVE"  # "0": the pure-Python loops everywhere; "1": the C loops or an error (tests use both)
 
@@ -49,17 +49,17 @@ def module() -> ModuleType | None:
 @cache
 def _load() -> tuple[ModuleType | None, str]:
     try:
-        from kcli.console import _native
+        from kcli.native import _ext
     except ImportError as exc:
-        return None, f"kcli.console._native is not built ({exc})"
+        return None, f"kcli.native._ext is not built ({exc})"
     path = _librdkafka()
     if path is None:
         return None, "no librdkafka found"
     try:
-        _native.load(path)
+        _ext.load(path)
     except ImportError as exc:
         return None, str(exc)
-    return _native, ""
+    return _ext, ""
 
 
 def _librdkafka() -> str | None:
@@ -120,3 +120,20 @@ def producer(config: Mapping[str, str], topic: str, partition: int | None, keep:
     except native.NativeError as exc:
         raise refused(str(exc), config) from None
     return made
+
+
+def topic_names(config: Mapping[str, str], timeout: float,
+                **kwargs: Any) -> tuple[list[str], str | None, str | None] | None:
+    """The cluster's topic names from one metadata request in C — (names, None, None), or ([], librdkafka's error
+    name, its words) — or None when the C module is not usable (the caller asks confluent-kafka)."""
+    native = module()
+    if native is None:
+        return None
+    pairs = _pairs(client_settings(config, kwargs))
+    if pairs is None:
+        decline("this listing", "a client setting is a Python object")
+        return None
+    try:
+        return native.topic_names(pairs, max(1, round(timeout * 1000)))
+    except native.NativeError as exc:
+        raise refused(str(exc), config) from None

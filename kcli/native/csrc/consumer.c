@@ -569,7 +569,7 @@ static PyMethodDef consumer_methods[] = {
 
 PyTypeObject ConsumerType = {
     PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "kcli.console._native.Consumer",
+    .tp_name = "kcli.native._ext.Consumer",
     .tp_basicsize = sizeof(Consumer),
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "A librdkafka consumer of one topic's assigned partitions that lays records out in C.",

@@ -315,7 +315,7 @@ static PyMethodDef producer_methods[] = {
 
 PyTypeObject ProducerType = {
     PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "kcli.console._native.Producer",
+    .tp_name = "kcli.native._ext.Producer",
     .tp_basicsize = sizeof(Producer),
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "A librdkafka producer of one topic that turns input lines into records in C.",

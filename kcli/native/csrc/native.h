@@ -1,4 +1,4 @@
-/* The parts of librdkafka's public C API used by kcli.console._native, declared by hand (confluent-kafka's wheel
+/* The parts of librdkafka's public C API used by kcli.native._ext, declared by hand (confluent-kafka's wheel
    ships no rdkafka.h), the table of its functions that load() fills, and an output buffer. */
 #ifndef KCLI_NATIVE_H
 #define KCLI_NATIVE_H
@@ -99,6 +99,7 @@ struct rk_api {
     int (*header_get_all)(const void *hdrs, size_t idx, const char **name, const void **value, size_t *size);
     const char *(*topic_name)(const void *rkt);
     const char *(*err2str)(int err);
+    const char *(*err2name)(int err);
     int (*fatal_error)(void *rk, char *errstr, size_t size);
     rk_partition_list *(*list_new)(int size);
     rk_partition *(*list_add)(rk_partition_list *list, const char *topic, int32_t partition);
@@ -129,6 +130,7 @@ extern PyTypeObject ConsumerType, ProducerType;
 PyObject *load(PyObject *self, PyObject *args);
 int loaded(void);
 void *new_client(int type, PyObject *settings, void *opaque, dr_cb_t dr_cb);
+PyObject *topic_names(PyObject *self, PyObject *args);
 
 /* ---- an output buffer -------------------------------------------------------------------------------- */
 

@@ -45,6 +45,7 @@ PyObject *load(PyObject *self, PyObject *args) {
     LOOKUP(header_get_all, "rd_kafka_header_get_all");
     LOOKUP(topic_name, "rd_kafka_topic_name");
     LOOKUP(err2str, "rd_kafka_err2str");
+    LOOKUP(err2name, "rd_kafka_err2name");
     LOOKUP(fatal_error, "rd_kafka_fatal_error");
     LOOKUP(list_new, "rd_kafka_topic_partition_list_new");
     LOOKUP(list_add, "rd_kafka_topic_partition_list_add");
