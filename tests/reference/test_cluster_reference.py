@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.helpers import run_kcli, run_tool
+from tests.helpers import concurrently, run_kcli, run_tool
 
 pytestmark = [pytest.mark.broker, pytest.mark.java]
 
@@ -28,22 +28,29 @@ def apache(bootstrap: str, *args: str):
 
 
 def same(bootstrap: str, kcli_args: list[str], apache_args: list[str]) -> str:
-    k, a = kcli(bootstrap, "get", *kcli_args), apache(bootstrap, *apache_args, "--describe")
+    k, a = concurrently(lambda: kcli(bootstrap, "get", *kcli_args),
+                        lambda: apache(bootstrap, *apache_args, "--describe"))
     assert (k.returncode, a.returncode) == (0, 0), (k.stderr, a.stderr[-2000:])
     assert k.stdout == a.stdout
     return a.stdout
 
 
-@pytest.fixture
-def broker(bootstrap: str) -> Iterator[str]:
-    """The id of a broker of the cluster (kafka-dev's node.id=1); KEY is off it and off the defaults after."""
+@pytest.fixture(scope="module")
+def broker_id(bootstrap: str) -> str:
+    """The id of a broker of the cluster (kafka-dev's node.id=1), as Apache's kafka-broker-api-versions shows it."""
     proc = run_tool("kafka-broker-api-versions", ["--bootstrap-server", bootstrap])
     assert proc.returncode == 0, proc.stderr[-2000:]
-    broker_id = proc.stdout.split("(id: ", 1)[1].split(" ", 1)[0]
+    return proc.stdout.split("(id: ", 1)[1].split(" ", 1)[0]
+
+
+@pytest.fixture
+def broker(bootstrap: str, broker_id: str) -> Iterator[str]:
+    """broker_id; KEY is off that broker and off the defaults after the test (both deleted side by side)."""
     yield broker_id
-    for target in (["--entity-name", broker_id], ["--entity-default"]):
-        done = apache(bootstrap, *target, "--alter", "--delete-config", KEY)
-        assert done.returncode == 0, done.stderr[-2000:]
+    done = concurrently(*(lambda target=target: apache(bootstrap, *target, "--alter", "--delete-config", KEY)
+                          for target in (["--entity-name", broker_id], ["--entity-default"])))
+    for proc in done:
+        assert proc.returncode == 0, proc.stderr[-2000:]
 
 
 def test_get_is_kafka_configs_describe(bootstrap: str, broker: str) -> None:

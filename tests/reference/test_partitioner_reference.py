@@ -11,7 +11,7 @@ import zlib
 
 import pytest
 
-from tests.helpers import run_kcli, run_tool
+from tests.helpers import concurrently, run_kcli, run_tool
 from tests.integration.test_consume import create_topic
 
 PARTITIONS = 6
@@ -52,11 +52,12 @@ def test_keys_land_on_the_partitions_apache_picks(bootstrap: str, topic_name: st
     for topic in (kcli_topic, apache_topic):
         create_topic(bootstrap, topic, partitions=PARTITIONS)
 
-    proc = run_kcli(["produce", "--bootstrap-server", bootstrap, "--topic", kcli_topic, *READER], input=lines)
-    assert proc.returncode == 0, proc.stderr
-    proc = run_tool("kafka-console-producer", ["--bootstrap-server", bootstrap, "--topic", apache_topic, *READER],
-                    input=lines)
-    assert proc.returncode == 0, proc.stderr
+    produced = concurrently(
+        lambda: run_kcli(["produce", "--bootstrap-server", bootstrap, "--topic", kcli_topic, *READER], input=lines),
+        lambda: run_tool("kafka-console-producer", ["--bootstrap-server", bootstrap, "--topic", apache_topic,
+                                                    *READER], input=lines))
+    for proc in produced:
+        assert proc.returncode == 0, proc.stderr
 
     apache = read_placement(bootstrap, apache_topic, len(KEYS))
     kcli = read_placement(bootstrap, kcli_topic, len(KEYS))

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
-from tests.helpers import run_kcli, run_tool
+from tests.helpers import concurrently, run_kcli, run_tool
 
 pytestmark = [pytest.mark.broker, pytest.mark.java]
 
@@ -19,7 +21,9 @@ def apache(bootstrap: str, *args: str):
 
 
 def both(bootstrap: str, *args: str):
-    return kcli(bootstrap, *args), apache(bootstrap, *args)
+    """(kcli, Apache) given the same arguments at the same moment."""
+    k, a = concurrently(lambda: kcli(bootstrap, *args), lambda: apache(bootstrap, *args))
+    return k, a
 
 
 @pytest.fixture
@@ -31,8 +35,8 @@ def topics(bootstrap: str, topic_name: str):
 
 def test_create_output_is_identical(bootstrap: str, topics: str) -> None:
     for suffix, extra in (("-plain", []), ("_under.score", ["--partitions", "2", "--config", "retention.ms=999"])):
-        k = kcli(bootstrap, "--create", "--topic", f"{topics}{suffix}-k", *extra)
-        a = apache(bootstrap, "--create", "--topic", f"{topics}{suffix}-a", *extra)
+        k, a = concurrently(partial(kcli, bootstrap, "--create", "--topic", f"{topics}{suffix}-k", *extra),
+                            partial(apache, bootstrap, "--create", "--topic", f"{topics}{suffix}-a", *extra))
         assert (k.returncode, a.returncode) == (0, 0), (k.stderr, a.stdout)
         assert k.stdout.replace(f"{suffix}-k", f"{suffix}-a") == a.stdout
     assert "WARNING: Due to limitations in metric names" in a.stdout
