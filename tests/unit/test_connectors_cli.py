@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,14 +35,6 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("KCLI_CONFIG_DIR", str(tmp_path / "cfg"))
     return tmp_path / "cfg"
-
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeWorker]:
-    worker = FakeWorker()
-    monkeypatch.setenv("KCLI_CONNECT_URL", worker.url)
-    yield worker
-    worker.close()
 
 
 def kcli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

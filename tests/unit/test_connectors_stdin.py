@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,14 +30,6 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for var in ("KCLI_CONNECT_URL", "KCLI_CONTEXT", "KCLI_CONNECT_USER", "KCLI_CONNECT_PASSWORD", "KCLI_DEBUG"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("KCLI_CONFIG_DIR", str(tmp_path / "cfg"))
-
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeWorker]:
-    worker = FakeWorker()
-    monkeypatch.setenv("KCLI_CONNECT_URL", worker.url)
-    yield worker
-    worker.close()
 
 
 def kcli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str,
