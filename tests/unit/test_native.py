@@ -26,6 +26,7 @@ from kcli.errors import UsageError
 def unbuilt(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """As on a machine where the C module was not compiled."""
     monkeypatch.setitem(sys.modules, "kcli.native._ext", None)  # the import raises ImportError
+    monkeypatch.delattr(native, "_ext", raising=False)  # an earlier import left it on the package
     native._load.cache_clear()
     yield
     native._load.cache_clear()
