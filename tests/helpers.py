@@ -60,10 +60,11 @@ def _tool_argv(name: str) -> tuple[str, ...]:
 
 
 class _ClassArchives:
-    """A class-data-sharing archive per Apache tool, written by the first run of that tool that exits 0 and used
-    by its later runs: JVM start-up (most of a short tool's run) drops from ~1 s to ~0.4 s. The archives live in
-    a folder of this test process only (made from these very jars and this java); the JVM's own CDS notices are
-    off, so they never reach a tool's stdout. KCLI_TEST_CDS=0 turns them off."""
+    """A class-data-sharing archive per Apache tool, written by the first run of that tool (whatever its exit code:
+    the classes it did not load still load from the jars) and used by its later runs: JVM start-up (most of a
+    short tool's run) drops from ~1 s to ~0.4 s. The archives live in a folder of this test process only (made
+    from these very jars and this java); the JVM's own CDS notices are off, so they never reach a tool's stdout.
+    KCLI_TEST_CDS=0 turns them off."""
 
     QUIET = "-Xlog:cds*=off"
 
@@ -90,21 +91,22 @@ class _ClassArchives:
         return [java, self.QUIET, f"-XX:SharedArchiveFile={archive}", *rest] if archive else [java, *rest]
 
     @contextmanager
-    def run(self, name: str) -> Iterator[tuple[list[str], Callable[[int], None]]]:
-        """(command line, done(exit code)): the command dumps the archive when none is there nor being written."""
+    def run(self, name: str) -> Iterator[tuple[list[str], Callable[[], None]]]:
+        """(command line, done): the command dumps the archive when none is there nor being written; done() keeps
+        what it wrote, once the run is over (a run killed on its timeout writes nothing)."""
         with self._lock:
             dump = self.enabled and self.ready(name) is None and name not in self._dumping
             if dump:
                 self._dumping.add(name)
         if not dump:
-            yield self.command(name), lambda code: None
+            yield self.command(name), lambda: None
             return
         java, *rest = _tool_argv(name)
         part = self.folder() / f"{name}.jsa.part"
         part.unlink(missing_ok=True)
 
-        def done(code: int) -> None:
-            if code == 0 and part.is_file():
+        def done() -> None:
+            if part.is_file():
                 part.rename(self.folder() / f"{name}.jsa")
 
         try:
@@ -130,14 +132,15 @@ def run_tool(name: str, args: Sequence[str], input: str | bytes | None = None, t
     with CLASS_ARCHIVES.run(name) as (command, done):
         proc = subprocess.run([*command, *args], input=input, capture_output=True, timeout=timeout,
                               env={**os.environ, **(env or {})}, text=text)
-        done(proc.returncode)
+        done()
     return proc
 
 
-def concurrently(*calls: Callable[[], T]) -> list[T]:
-    """Run the calls (subprocess runs, mostly) at the same time; their results in order. Two tools given the
-    same input at the same moment: the pair costs the slower one's time, not the sum."""
-    with ThreadPoolExecutor(len(calls)) as pool:
+def concurrently(*calls: Callable[[], T], limit: int = 4) -> list[T]:
+    """Run the calls (subprocess runs, mostly) at the same time, at most `limit` at once; their results in order.
+    Two tools given the same input at the same moment: the pair costs the slower one's time, not the sum (a
+    short JVM run waits on the broker for much of its time, so even on two cores four at once pay off)."""
+    with ThreadPoolExecutor(min(limit, len(calls))) as pool:
         futures = [pool.submit(call) for call in calls]
         return [f.result() for f in futures]
 

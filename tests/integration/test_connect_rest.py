@@ -45,11 +45,13 @@ class Worker:
 
 
 def write_tutorial_files(tmp: Path, bootstrap: str, port: int, topic: str) -> tuple[Path, Path, Path]:
-    """The acceptance tutorial's worker and source files with only paths, broker and port substituted."""
+    """The acceptance tutorial's worker and source files with only paths, broker and port substituted, and offsets
+    flushed every second instead of every 10 s (the offsets test waits for a flush)."""
     source_file = tmp / "my-source-file.txt"
     source_file.write_text("")
     worker = (ACCEPTANCE / "connect-standalone.properties").read_text()
     worker = worker.replace("bootstrap.servers=localhost:9092", f"bootstrap.servers={bootstrap}")
+    worker = worker.replace("offset.flush.interval.ms=10000", "offset.flush.interval.ms=1000")
     worker = worker.replace("/tmp/connect.offsets", str(tmp / "connect.offsets"))
     worker += f"\nlisteners=http://127.0.0.1:{port}\n"
     connector = (ACCEPTANCE / "connect-file-source.properties").read_text()

@@ -7,6 +7,7 @@ raised far above anything a test opens) and are deleted again in a fixture's tea
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 
 import pytest
 
@@ -54,12 +55,14 @@ def broker(bootstrap: str, broker_id: str) -> Iterator[str]:
 
 
 def test_get_is_kafka_configs_describe(bootstrap: str, broker: str) -> None:
-    same(bootstrap, ["--broker", broker], ["--entity-name", broker])
-    everything = same(bootstrap, ["--broker", broker, "--all"], ["--entity-name", broker, "--all"])
+    _, everything, defaults, _ = concurrently(  # two pairs at a time: nothing changes the configs meanwhile
+        partial(same, bootstrap, ["--broker", broker], ["--entity-name", broker]),
+        partial(same, bootstrap, ["--broker", broker, "--all"], ["--entity-name", broker, "--all"]),
+        partial(same, bootstrap, ["--broker-defaults"], ["--entity-default"]),
+        partial(same, bootstrap, [], []),  # every broker, then the defaults
+        limit=2)
     assert f"All configs for broker {broker} are:\n" in everything and everything.count("\n") > 100
-    defaults = same(bootstrap, ["--broker-defaults"], ["--entity-default"])
     assert defaults.startswith("Default configs for brokers in the cluster are:\n")
-    same(bootstrap, [], [])  # every broker, then the defaults
 
 
 def test_set_and_delete_round_trip_through_apaches_tool(bootstrap: str, broker: str) -> None:

@@ -9,6 +9,7 @@ as one `kcli: error:` line on stderr and exits 1 — the tests compare the reaso
 from __future__ import annotations
 
 import subprocess
+from functools import partial
 
 import pytest
 
@@ -41,13 +42,19 @@ def both(bootstrap: str, *args: str) -> tuple[subprocess.CompletedProcess, subpr
     return k, a
 
 
-def same(bootstrap: str, *args: str) -> str:
-    """Run both; stdout and stderr must be byte-identical; kcli exits 0. Returns the stdout."""
-    k, a = both(bootstrap, *args)
+def _alike(args: tuple[str, ...], k: subprocess.CompletedProcess, a: subprocess.CompletedProcess) -> str:
+    """stdout and stderr byte-identical, kcli exited 0; the stdout."""
     assert k.returncode == 0, (args, k.stderr)
     assert k.stdout == a.stdout, (args, k.stdout, a.stdout)
     assert k.stderr == a.stderr, (args, k.stderr, a.stderr)
     return k.stdout
+
+
+def same_all(bootstrap: str, *commands: list[str]) -> list[str]:
+    """Run each command through both tools, all of them side by side (the state they show does not change
+    meanwhile): stdout and stderr must be byte-identical and kcli exit 0. Returns the stdouts."""
+    runs = concurrently(*(partial(tool, bootstrap, *args) for args in commands for tool in (kcli, apache)))
+    return [_alike(tuple(args), k, a) for args, k, a in zip(commands, runs[::2], runs[1::2], strict=True)]
 
 
 def apache_error(proc: subprocess.CompletedProcess) -> tuple[str, str]:
@@ -68,11 +75,10 @@ def lagging(bootstrap: str, topic_name: str):
 
 
 def test_inactive_group_with_lag(bootstrap: str, lagging: str) -> None:
-    out = same(bootstrap, "--describe", "--group", lagging)
+    out, *_ = same_all(bootstrap, *(["--describe", "--group", lagging, *extra] for extra in (
+        [], ["--verbose"], ["--offsets"], ["--members"], ["--members", "--verbose"], ["--state"],
+        ["--state", "--verbose"])))
     assert out.count("\n") == 5 and " 4  " in out
-    for extra in (["--verbose"], ["--offsets"], ["--members"], ["--members", "--verbose"], ["--state"],
-                  ["--state", "--verbose"]):
-        same(bootstrap, "--describe", "--group", lagging, *extra)
 
 
 def test_several_groups(bootstrap: str, topic_name: str, lagging: str) -> None:
@@ -81,8 +87,8 @@ def test_several_groups(bootstrap: str, topic_name: str, lagging: str) -> None:
     commit(bootstrap, third, topic_name, {0: 0, 2: 4})
     try:
         groups = ["--group", other, "--group", lagging, "--group", third]
-        for extra in ([], ["--verbose"], ["--members"], ["--state"], ["--state", "--verbose"]):
-            same(bootstrap, "--describe", *groups, *extra)
+        same_all(bootstrap, *(["--describe", *groups, *extra] for extra in (
+            [], ["--verbose"], ["--members"], ["--state"], ["--state", "--verbose"])))
     finally:
         delete_groups(bootstrap, other, third)
 
@@ -94,11 +100,11 @@ def test_active_group(bootstrap: str, topic_name: str, protocol: str) -> None:
     try:
         with apache_consumer(bootstrap, topic_name, group, protocol):
             wait_for(lambda: caught_up(bootstrap, group, 3), timeout=120, message="the consumer to catch up")
-            for extra in ([], ["--verbose"], ["--members"], ["--state"], ["--members", "--verbose"],
-                          ["--state", "--verbose"]):
-                out = same(bootstrap, "--describe", "--group", group, *extra)
-                if extra == ["--members", "--verbose"]:  # CURRENT-EPOCH: a KIP-848 member's epoch, else `-`
-                    assert (out.splitlines()[2].split()[5] == "-") == (protocol == "classic"), out
+            extras = ([], ["--verbose"], ["--members"], ["--state"], ["--members", "--verbose"],
+                      ["--state", "--verbose"])
+            outs = same_all(bootstrap, *(["--describe", "--group", group, *extra] for extra in extras))
+            out = outs[extras.index(["--members", "--verbose"])]  # CURRENT-EPOCH: a KIP-848 member's epoch, else `-`
+            assert (out.splitlines()[2].split()[5] == "-") == (protocol == "classic"), out
             k, a = both(bootstrap, "--delete", "--group", group)
             assert k.returncode == 1 and k.stdout == ""
             assert apache_error(a)[0] == "Deletion of some consumer groups failed:"
@@ -121,9 +127,8 @@ def test_mixed_group(bootstrap: str, topic_name: str) -> None:
                     apache_consumer(bootstrap, topic_name, group, "classic"):
                 wait_for(lambda: members_settled(bootstrap, group, 3) and caught_up(bootstrap, group, 3),
                          timeout=120, message="three settled members, caught up")
-                for extra in ([], ["--members"], ["--state"], ["--state", "--verbose"]):
-                    same(bootstrap, "--describe", "--group", group, *extra)
-                out = same(bootstrap, "--describe", "--group", group, "--members", "--verbose")
+                *_, out = same_all(bootstrap, *(["--describe", "--group", group, *extra] for extra in (
+                    [], ["--members"], ["--state"], ["--state", "--verbose"], ["--members", "--verbose"])))
                 assert out.splitlines()[1].split()[-1] == "UPGRADED"
                 assert sorted(line.split()[-1] for line in out.splitlines()[2:]) == ["false", "true", "true"]
     finally:

@@ -92,16 +92,16 @@ def test_error_exit_codes_match(bootstrap: str, topics: str) -> None:
         ["--create", "--topic", f"{topics}-rf", "--replication-factor", "9"],
         ["--create", "--topic", f"{topics}-cfg", "--config", "no.such.config=1"],
     ]
-    for args in cases:
-        k, a = both(bootstrap, *args)
+    ok = [["--create", "--topic", existing, "--if-not-exists"], ["--delete", "--topic", missing, "--if-exists"],
+          ["--describe", "--topic", missing, "--if-exists"]]
+    # every case leaves the topics as they were: two pairs at a time
+    runs = concurrently(*(partial(both, bootstrap, *args) for args in cases + ok), limit=2)
+    for args, (k, a) in zip(cases, runs[:len(cases)], strict=True):
         assert k.returncode == a.returncode == 1, (args, k.stderr, a.stdout)
         assert k.stderr.startswith("kcli: error: ") and k.stderr.count("\n") == 1, k.stderr
         reason = a.stdout.split("Error while executing topic command : ", 1)[-1].strip()
         if "does not exist" in reason or "partitions must be" in reason or "already exists" in reason:
             assert reason in k.stderr  # Kafka's (or Apache's) own words
-    ok = [["--create", "--topic", existing, "--if-not-exists"], ["--delete", "--topic", missing, "--if-exists"],
-          ["--describe", "--topic", missing, "--if-exists"]]
-    for args in ok:
-        k, a = both(bootstrap, *args)
+    for args, (k, a) in zip(ok, runs[len(cases):], strict=True):
         assert k.returncode == a.returncode == 0, (args, k.stderr, a.stdout)
         assert k.stdout == a.stdout
