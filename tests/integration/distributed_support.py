@@ -46,6 +46,7 @@ class DistWorker:
             cmd = [sys.executable, "-m", "kcli", "connect", "distributed", str(properties)]
         self._log_file = open(log, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(cmd, stdout=self._log_file, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        self._sent: int | None = None
 
     @property
     def worker_id(self) -> str:
@@ -77,9 +78,15 @@ class DistWorker:
 
         wait_for(ready, timeout=timeout, interval=0.2, message=f"worker {self.worker_id} ready")
 
+    def begin_stop(self, sig: int = signal.SIGTERM) -> None:
+        """Send `sig` without waiting (stop() with the same signal then only waits)."""
+        if self.proc.poll() is None and self._sent != sig:
+            self.proc.send_signal(sig)
+            self._sent = sig
+
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 60) -> int:
         if self.proc.poll() is None:
-            self.proc.send_signal(sig)
+            self.begin_stop(sig)
             try:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -148,6 +155,16 @@ class Cluster:
             worker.wait_ready()
         return worker
 
+    def ready(self, workers: list[DistWorker]) -> list[DistWorker]:
+        """Wait until each of `workers` (started with wait=False, so that they start side by side) answers."""
+        for w in workers:
+            w.wait_ready()
+        return workers
+
+    def start_many(self, count: int, **kwargs: Any) -> list[DistWorker]:
+        """`count` workers started at once (they join in one rebalance, not one each), each ready when it returns."""
+        return self.ready([self.start(wait=False, **kwargs) for _ in range(count)])
+
     def live(self) -> list[DistWorker]:
         return [w for w in self.workers if w.alive()]
 
@@ -155,6 +172,9 @@ class Cluster:
         return self.live()[0]
 
     def stop(self) -> None:
+        """SIGTERM every worker at once, then wait for each."""
+        for w in self.workers:
+            w.begin_stop()
         for w in self.workers:
             w.stop()
 

@@ -86,8 +86,8 @@ def _unmoved_restarted(before: dict[str, str], after: dict[str, str], record: Pa
 def test_balance_scale_up_and_down(tmp_path: Path, bootstrap: str, topic_name: str) -> None:
     cluster = Cluster(tmp_path, bootstrap, "balance")
     try:
-        for _ in range(3):
-            cluster.start()
+        cluster.start()  # the leader; the worker that leaves below (workers[1]) is a follower
+        cluster.start_many(2)
         for i, (name, cfg) in enumerate(_connectors(tmp_path, topic_name).items()):
             cluster.create(name, cfg, via=cluster.workers[i % 3])
         placement = _wait_balanced(cluster, 3)
@@ -132,8 +132,7 @@ def test_dead_worker_work_waits_for_the_delay_and_a_returning_worker_gets_it_bac
     cluster = Cluster(tmp_path, bootstrap, "failover")
     record = str(tmp_path / "record.log")
     try:
-        for _ in range(3):
-            cluster.start()
+        cluster.start_many(3)
         cluster.create("rec", {"connector.class": RECORDING, "tasks.max": "8", "record.file": record})
         total = 1 + 8
 
@@ -195,8 +194,7 @@ def test_nothing_lost_while_workers_are_bounced(tmp_path: Path, bootstrap: str, 
     total = 100_000
     create_topic(bootstrap, topic_name)
     try:
-        for _ in range(3):
-            cluster.start()
+        cluster.start_many(3)
         cluster.create("pipe-src", {"connector.class": "FileStreamSource", "file": str(source), "topic": topic_name})
         cluster.create("pipe-sink", {"connector.class": "FileStreamSink", "file": str(sink), "topics": topic_name})
         cluster.wait_running(4)

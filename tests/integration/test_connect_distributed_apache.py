@@ -51,7 +51,7 @@ def test_mixed_cluster_whichever_kind_leads(tmp_path: Path, bootstrap: str, kafk
     source, sink = tmp_path / "in.txt", tmp_path / "out.txt"
     try:
         apache = cluster.start(apache=True)  # first in the group: the leader
-        kcli_a, kcli_b = cluster.start(), cluster.start()
+        kcli_a, kcli_b = cluster.start_many(2)
         for i, (name, cfg) in enumerate(_pipeline(tmp_path, topic_name).items()):
             cluster.create(name, cfg, via=[kcli_a, apache][i])
         placement = cluster.wait_running(5)  # 2 connectors, 1 source task, 2 sink tasks
@@ -93,7 +93,7 @@ def test_rolling_replacement_of_apache_workers_loses_no_line(tmp_path: Path, boo
     source, sink = tmp_path / "in.txt", tmp_path / "out.txt"
     total = 20_000
     try:
-        old = [cluster.start(apache=True), cluster.start(apache=True)]
+        old = cluster.start_many(2, apache=True)
         for name, cfg in _pipeline(tmp_path, topic_name).items():
             cluster.create(name, cfg)
         cluster.wait_running(5)
