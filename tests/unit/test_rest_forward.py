@@ -54,7 +54,7 @@ class Leader(BaseHTTPRequestHandler):
 def leader() -> Iterator[str]:
     Leader.seen = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), Leader)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)  # quick shutdown()
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
