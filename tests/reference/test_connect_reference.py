@@ -27,19 +27,23 @@ def test_same_records_as_apache_with_json_envelopes(tmp_path: Path, bootstrap: s
     lines = ["hello", "", "a \"quoted\" \\ line\twith tab", "héllo wörld ✓", "x" * 300, "last"]
     source = tmp_path / "src.txt"
     source.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    results = {}
-    for who in ("apache", "kcli"):
-        topic = f"{topic_name}-{who}"
-        create_topic(bootstrap, topic)
-        port = new_port()
-        conn = tmp_path / f"{who}.properties"
-        conn.write_text("".join(ln + "\n" for ln in write_source(tmp_path, source, topic).read_text().splitlines()
-                                if ".converter" not in ln))  # use the worker's JsonConverter
-        worker_file = write_worker(tmp_path, bootstrap, port, tmp_path / f"{who}.offsets")
-        worker = _run(tmp_path, [worker_file, conn], port, f"{who}.log", apache=who == "apache")
-        try:
-            results[who] = read_topic(bootstrap, topic, len(lines), timeout=60)
-        finally:
+    results, workers, topics = {}, {}, {}
+    try:
+        for who in ("apache", "kcli"):  # each its own topic and offsets file: both run side by side
+            topics[who] = topic = f"{topic_name}-{who}"
+            create_topic(bootstrap, topic)
+            port = new_port()
+            conn = tmp_path / f"{who}.properties"
+            conn.write_text("".join(ln + "\n" for ln in write_source(tmp_path, source, topic).read_text().splitlines()
+                                    if ".converter" not in ln))  # use the worker's JsonConverter
+            worker_file = write_worker(tmp_path, bootstrap, port, tmp_path / f"{who}.offsets")
+            workers[who] = WorkerProcess([str(worker_file), str(conn)], port, tmp_path / f"{who}.log",
+                                         apache=who == "apache")
+        for who, worker in workers.items():
+            worker.wait_running("file-source-connector", timeout=120)
+            results[who] = read_topic(bootstrap, topics[who], len(lines), timeout=60)
+    finally:
+        for worker in workers.values():
             worker.stop()
     assert len(results["kcli"]) == len(lines)
     assert results["kcli"] == results["apache"]
