@@ -137,7 +137,7 @@ def test_kafka_refusals_are_one_line(bootstrap: str, broker_id: int) -> None:
     for args in (["get", "--broker", str(missing)], ["set", "--broker", str(missing), f"{HARMLESS}={HIGH}"],
                  ["delete", "--broker", str(missing), HARMLESS]):
         assert f"The broker '{missing}' doesn't exist" in error_line(kc(bootstrap, "config", *args, timeout=30))
-    unreachable = run_kcli(["cluster", "describe", "--bootstrap-server", "127.0.0.1:1", "--timeout", "2s"])
-    assert "could not reach the Kafka broker at 127.0.0.1:1 within 2s" in error_line(unreachable)
-    unreachable = run_kcli(["cluster", "config", "get", "--bootstrap-server", "127.0.0.1:1", "--timeout", "2s"])
-    assert "could not reach the Kafka broker at 127.0.0.1:1 within 2s" in error_line(unreachable)
+    unreachable = run_kcli(["cluster", "describe", "--bootstrap-server", "127.0.0.1:1", "--timeout", "1s"])
+    assert "could not reach the Kafka broker at 127.0.0.1:1 within 1s" in error_line(unreachable)
+    unreachable = run_kcli(["cluster", "config", "get", "--bootstrap-server", "127.0.0.1:1", "--timeout", "1s"])
+    assert "could not reach the Kafka broker at 127.0.0.1:1 within 1s" in error_line(unreachable)

@@ -61,10 +61,9 @@ def test_precedence_flag_env_profile(home: Path, bootstrap: str, topic_name: str
     assert kcli(home, "profile", "create", "dead", "--bootstrap-server", UNREACHABLE).returncode == 0
     assert kcli(home, "profile", "create", "live", "--bootstrap-server", bootstrap).returncode == 0
     assert kcli(home, "--profile", "live", "topics", "--create", "--topic", topic_name).returncode == 0
-    quick = ("--timeout", "5s")
 
-    def lists(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-        return kcli(home, "topics", "--list", "--topic", topic_name, *quick, *args, **env)
+    def lists(*args: str, timeout: str = "5s", **env: str) -> subprocess.CompletedProcess[str]:
+        return kcli(home, "topics", "--list", "--topic", topic_name, "--timeout", timeout, *args, **env)
 
     # env > profile (`dead` is current: it was created first)
     ok = lists(KCLI_BOOTSTRAP_SERVER=bootstrap)
@@ -73,7 +72,7 @@ def test_precedence_flag_env_profile(home: Path, bootstrap: str, topic_name: str
     ok = lists("--bootstrap-server", bootstrap, KCLI_BOOTSTRAP_SERVER=UNREACHABLE)
     assert (ok.returncode, ok.stdout) == (0, f"{topic_name}\n"), ok.stderr
     # env > profile, the other way round: the live profile loses to a dead environment
-    bad = lists(KCLI_BOOTSTRAP_SERVER=UNREACHABLE, KCLI_PROFILE="live")
+    bad = lists(KCLI_BOOTSTRAP_SERVER=UNREACHABLE, KCLI_PROFILE="live", timeout="1s")  # waits out its timeout
     assert bad.returncode == 1 and bad.stdout == "" and UNREACHABLE in bad.stderr
     assert bad.stderr.startswith("kcli: error: ") and bad.stderr.count("\n") == 1
     # --profile > KCLI_PROFILE > current
@@ -81,7 +80,7 @@ def test_precedence_flag_env_profile(home: Path, bootstrap: str, topic_name: str
     assert (ok.returncode, ok.stdout) == (0, f"{topic_name}\n"), ok.stderr
     ok = lists("--profile", "live", KCLI_PROFILE="dead")
     assert (ok.returncode, ok.stdout) == (0, f"{topic_name}\n"), ok.stderr
-    bad = lists()  # the current profile, `dead`
+    bad = lists(timeout="1s")  # the current profile, `dead`
     assert bad.returncode == 1 and UNREACHABLE in bad.stderr
     # the default (localhost:9092) only when nothing else says
     assert kcli(home, "profile", "delete", "dead").returncode == 0
