@@ -9,9 +9,12 @@ Kafka-side errors (Apache prints those on stdout and exits 0 or 1; kcli one line
 from __future__ import annotations
 
 import re
+import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -121,11 +124,58 @@ def warn_messages(stderr: str) -> list[str]:
     return WARN_LINE.findall(stderr)
 
 
+# -- what the read-only tests compare: every command run once, up front, side by side ----------------------------
+USAGE_CASES = [
+    ["--all-topics"],
+    ["--to-earliest"],
+    ["--all-topics", "--to-earliest", "--to-latest"],
+    ["--all-topics", "--to-earliest", "--dry-run", "--execute"],
+    ["--topic", "TOPIC:1:2", "--to-earliest"],
+    ["--topic", "TOPIC:3", "--shift-by", "1"],
+]
+USAGE_IDS = ["no-strategy", "no-scope", "two-strategies", "dry-run-and-execute", "bad-topic-arg", "shift-uncommitted"]
+STDOUT_ERRORS = [
+    (["--all-topics", "--to-datetime", "2026-01-01T10:00:00"], 2),  # no milliseconds: Apache cannot parse it
+    (["--all-topics", "--to-datetime", "yesterday"], 2),
+    (["--all-topics", "--by-duration", "1d"], 2),
+    (["--topic", "TOPIC:0,9", "--to-earliest"], 1),
+    (["--topic", "TOPIC-nope", "--to-earliest"], 1),
+]
+STDOUT_ERROR_IDS = ["datetime-no-millis", "datetime-words", "duration", "missing-partition", "missing-topic"]
+Runs = tuple[subprocess.CompletedProcess, subprocess.CompletedProcess]
+
+
+def dry_run_args(world: tuple[str, int, list[str]], case: int) -> list[str]:
+    topic, base, (group, _) = world
+    return ["--reset-offsets", "--group", group, *strategy_cases(topic, base)[case]]
+
+
+def usage_args(world: tuple[str, int, list[str]], args: list[str]) -> list[str]:
+    topic, _, (group, _) = world
+    return ["--reset-offsets", "--group", group, *(a.replace("TOPIC", topic) for a in args)]
+
+
+def stdout_error_args(world: tuple[str, int, list[str]], args: list[str]) -> list[str]:
+    return [*usage_args(world, args), "--dry-run"]
+
+
+@pytest.fixture(scope="module")
+def seen_runs(bootstrap: str, seen_world: tuple[str, int, list[str]]) -> dict[tuple[str, ...], Runs]:
+    """(kcli, Apache) of every dry run, usage error and refused reset the tests below compare, keyed by the
+    arguments: all run at the start, side by side (at most four processes at once), on the shared world, which none
+    of them changes (each dry-run test checks the offsets once they have all run)."""
+    commands = [*(dry_run_args(seen_world, case) for case in range(len(CASE_IDS))),
+                *(usage_args(seen_world, args) for args in USAGE_CASES),
+                *(stdout_error_args(seen_world, args) for args, _ in STDOUT_ERRORS)]
+    runs = concurrently(*(partial(tool, bootstrap, *args) for args in commands for tool in (kcli, apache)))
+    return {tuple(args): (k, a) for args, k, a in zip(commands, runs[::2], runs[1::2], strict=True)}
+
+
 @pytest.mark.parametrize("case", range(len(CASE_IDS)), ids=CASE_IDS)
-def test_dry_run_matches_apache(bootstrap: str, seen_world: tuple[str, int, list[str]], case: int) -> None:
-    topic, base, (group, _) = seen_world
-    args = ["--reset-offsets", "--group", group, *strategy_cases(topic, base)[case]]
-    k, a = both(bootstrap, *args)
+def test_dry_run_matches_apache(bootstrap: str, seen_world: tuple[str, int, list[str]],
+                                seen_runs: dict[tuple[str, ...], Runs], case: int) -> None:
+    topic, _, (group, _) = seen_world
+    k, a = seen_runs[tuple(dry_run_args(seen_world, case))]
     assert (k.returncode, a.returncode) == (0, 0), (k.stderr, a.stdout, a.stderr)
     assert "\nGROUP " in a.stdout and k.stdout == a.stdout
     assert k.stderr.splitlines()[0] == a.stderr.splitlines()[0]  # Apache's WARN: no action without --execute
@@ -133,18 +183,55 @@ def test_dry_run_matches_apache(bootstrap: str, seen_world: tuple[str, int, list
     assert committed(bootstrap, group) == {(topic, p): o for p, o in COMMITTED.items()}
 
 
+@dataclass(frozen=True)
+class Executed:
+    """One strategy executed on twin groups (Apache's reset `group_a`, kcli's `group_k`) and what followed."""
+
+    group_a: str
+    group_k: str
+    runs: Runs  # (kcli, Apache) of the --execute
+    committed: tuple[dict[tuple[str, int], int], dict[tuple[str, int], int]]  # (group_k's, group_a's)
+    described: Runs  # Apache's --describe of (group_k, group_a)
+
+
+@pytest.fixture(scope="module")
+def executed(bootstrap: str) -> Iterator[list[Executed]]:
+    """Every strategy executed, each on its own twin groups with the same committed offsets on one topic (as
+    `_world` makes it): the resets all at once (at most four processes at a time), then the --describe runs."""
+    topic = f"t-reset-execute-{uuid.uuid4().hex[:8]}"
+    base = seed(bootstrap, topic, partitions=PARTITIONS)
+    delete_records(bootstrap, topic, 2, 3)
+    tag = uuid.uuid4().hex[:8]
+    twins = [(f"ga-{tag}-{case:02d}", f"gk-{tag}-{case:02d}") for case in range(len(CASE_IDS))]
+    for group in (g for pair in twins for g in pair):
+        commit(bootstrap, group, {(topic, p): o for p, o in COMMITTED.items()})
+    try:
+        specs = strategy_cases(topic, base)
+        resets = concurrently(*(partial(tool, bootstrap, "--reset-offsets", "--group", group, *spec, "--execute")
+                                for (group_a, group_k), spec in zip(twins, specs, strict=True)
+                                for tool, group in ((kcli, group_k), (apache, group_a))))
+        shown = concurrently(*(partial(apache, bootstrap, "--describe", "--group", group)
+                               for group_a, group_k in twins for group in (group_k, group_a)))
+        yield [Executed(group_a, group_k, (resets[2 * i], resets[2 * i + 1]),
+                        (committed(bootstrap, group_k), committed(bootstrap, group_a)),
+                        (shown[2 * i], shown[2 * i + 1])) for i, (group_a, group_k) in enumerate(twins)]
+    finally:
+        drop(bootstrap, topic, [g for pair in twins for g in pair])
+
+
 @pytest.mark.parametrize("case", range(len(CASE_IDS)), ids=CASE_IDS)
-def test_execute_matches_apache(bootstrap: str, world: tuple[str, int, list[str]], case: int) -> None:
-    topic, base, (group_a, group_k) = world
-    spec = strategy_cases(topic, base)[case]
-    a, k = concurrently(lambda: apache(bootstrap, "--reset-offsets", "--group", group_a, *spec, "--execute"),
-                        lambda: kcli(bootstrap, "--reset-offsets", "--group", group_k, *spec, "--execute"))
+def test_execute_matches_apache(executed: list[Executed], case: int) -> None:
+    run = executed[case]
+    group_a, group_k = run.group_a, run.group_k
+    k, a = run.runs
     assert (k.returncode, a.returncode) == (0, 0), (k.stderr, a.stdout, a.stderr)
     assert k.stdout.replace(group_k, group_a) == a.stdout
     assert warn_messages(k.stderr) == warn_messages(a.stderr)
-    assert committed(bootstrap, group_k) == committed(bootstrap, group_a)
-    k_shown, a_shown = describe_twins(bootstrap, group_k, group_a)
-    assert k_shown == a_shown
+    assert run.committed[0] == run.committed[1]
+    k_shown, a_shown = run.described
+    assert (k_shown.returncode, a_shown.returncode) == (0, 0), (k_shown.stdout + k_shown.stderr,
+                                                                a_shown.stdout + a_shown.stderr)
+    assert k_shown.stdout.replace(group_k, group_a) == a_shown.stdout
 
 
 def test_two_groups_and_their_export_match_apache(bootstrap: str, seen_world: tuple[str, int, list[str]]) -> None:
@@ -218,19 +305,10 @@ def test_unknown_group_matches_apache(bootstrap: str, seen_world: tuple[str, int
         assert k.stdout == a.stdout and "GROUP" in a.stdout
 
 
-@pytest.mark.parametrize("args", [
-    ["--all-topics"],
-    ["--to-earliest"],
-    ["--all-topics", "--to-earliest", "--to-latest"],
-    ["--all-topics", "--to-earliest", "--dry-run", "--execute"],
-    ["--topic", "TOPIC:1:2", "--to-earliest"],
-    ["--topic", "TOPIC:3", "--shift-by", "1"],
-], ids=["no-strategy", "no-scope", "two-strategies", "dry-run-and-execute", "bad-topic-arg", "shift-uncommitted"])
-def test_usage_errors_carry_apaches_message(bootstrap: str, seen_world: tuple[str, int, list[str]],
-                                            args: list[str]) -> None:
-    topic, _, (group, _) = seen_world
-    full = ["--reset-offsets", "--group", group, *(a.replace("TOPIC", topic) for a in args)]
-    k, a = both(bootstrap, *full)
+@pytest.mark.parametrize("args", USAGE_CASES, ids=USAGE_IDS)
+def test_usage_errors_carry_apaches_message(seen_world: tuple[str, int, list[str]],
+                                            seen_runs: dict[tuple[str, ...], Runs], args: list[str]) -> None:
+    k, a = seen_runs[tuple(usage_args(seen_world, args))]
     assert (k.returncode, a.returncode) == (2, 1), (k.stderr, a.stderr)
     apache_message = [line for line in a.stderr.splitlines() if not line.startswith("WARN: No action")][0]
     assert unordered(k.stderr.splitlines()[-1]) == unordered(f"kcli: error: {apache_message}")
@@ -250,18 +328,12 @@ def test_no_group_is_a_usage_error_in_both(bootstrap: str) -> None:
     assert unordered(k.stderr) == unordered(f"kcli: error: {a.stderr.splitlines()[0]}\n")
 
 
-@pytest.mark.parametrize(("args", "exit_code"), [
-    (["--all-topics", "--to-datetime", "2026-01-01T10:00:00"], 2),  # no milliseconds: Apache cannot parse it
-    (["--all-topics", "--to-datetime", "yesterday"], 2),
-    (["--all-topics", "--by-duration", "1d"], 2),
-    (["--topic", "TOPIC:0,9", "--to-earliest"], 1),
-    (["--topic", "TOPIC-nope", "--to-earliest"], 1),
-], ids=["datetime-no-millis", "datetime-words", "duration", "missing-partition", "missing-topic"])
+@pytest.mark.parametrize(("args", "exit_code"), STDOUT_ERRORS, ids=STDOUT_ERROR_IDS)
 def test_errors_apache_prints_on_stdout_are_one_line_and_an_exit_code(
-        bootstrap: str, seen_world: tuple[str, int, list[str]], args: list[str], exit_code: int) -> None:
-    topic, _, (group, _) = seen_world
-    full = ["--reset-offsets", "--group", group, *(a.replace("TOPIC", topic) for a in args), "--dry-run"]
-    k, a = both(bootstrap, *full)
+        seen_world: tuple[str, int, list[str]], seen_runs: dict[tuple[str, ...], Runs], args: list[str],
+        exit_code: int) -> None:
+    topic = seen_world[0]
+    k, a = seen_runs[tuple(stdout_error_args(seen_world, args))]
     assert a.returncode == 0 and "\nError: Executing consumer group command failed due to " in a.stdout, a.stdout
     assert k.returncode == exit_code and k.stdout == "", k.stdout
     assert k.stderr.count("\n") == 1 and k.stderr.startswith("kcli: error: "), k.stderr
