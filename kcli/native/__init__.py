@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from kcli.clients.factory import client_settings, refused
 from kcli.errors import UsageError
@@ -23,6 +23,7 @@ from kcli.errors import UsageError
 if TYPE_CHECKING:
     from kcli.native._ext import Consumer, Producer
 
+T = TypeVar("T")
 ENV = "KCLI_NATIVE"  # "0": the pure-Python loops everywhere; "1": the C loops or an error (tests use both)
 
 
@@ -90,50 +91,40 @@ def _pairs(conf: Mapping[str, Any]) -> list[tuple[str, str]] | None:
     return out
 
 
-def consumer(config: Mapping[str, str], **kwargs: Any) -> Consumer | None:
-    """A C consumer of these settings (as make_consumer takes them), or None when the C loops are not usable."""
+def _call(what: str, config: Mapping[str, str], kwargs: Mapping[str, Any], producer: bool,
+          make: Callable[[ModuleType, list[tuple[str, str]]], T]) -> T | None:
+    """`make(module, settings)` for `what` ("this consume", …), or None when the C module cannot serve it; an error
+    librdkafka gives for the settings becomes the one-line ConfigError of confluent-kafka's clients."""
     native = module()
     if native is None:
         return None
-    pairs = _pairs(client_settings(config, kwargs))
+    pairs = _pairs(client_settings(config, kwargs, producer))
     if pairs is None:
-        decline("this consume", "a client setting is a Python object")
+        decline(what, "a client setting is a Python object")
         return None
     try:
-        made: Consumer = native.Consumer(pairs)
+        return make(native, pairs)
     except native.NativeError as exc:
         raise refused(str(exc), config) from None
-    return made
+
+
+def consumer(config: Mapping[str, str], **kwargs: Any) -> Consumer | None:
+    """A C consumer of these settings (as make_consumer takes them), or None when the C loops are not usable."""
+    return _call("this consume", config, kwargs, False, lambda native, pairs: cast("Consumer", native.Consumer(pairs)))
 
 
 def producer(config: Mapping[str, str], topic: str, partition: int | None, keep: int) -> Producer | None:
     """A C producer of these settings to `topic` (keeping the first `keep` failures' details), or None."""
-    native = module()
-    if native is None:
-        return None
-    pairs = _pairs(client_settings(config, {}, producer=True))
-    if pairs is None:
-        decline("this produce", "a client setting is a Python object")
-        return None
-    try:
-        made: Producer = native.Producer(pairs, topic, -1 if partition is None else partition, keep)
-    except native.NativeError as exc:
-        raise refused(str(exc), config) from None
-    return made
+    part = -1 if partition is None else partition
+    return _call("this produce", config, {}, True,
+                 lambda native, pairs: cast("Producer", native.Producer(pairs, topic, part, keep)))
 
 
 def topic_names(config: Mapping[str, str], timeout: float,
                 **kwargs: Any) -> tuple[list[str], str | None, str | None] | None:
     """The cluster's topic names from one metadata request in C — (names, None, None), or ([], librdkafka's error
     name, its words) — or None when the C module is not usable (the caller asks confluent-kafka)."""
-    native = module()
-    if native is None:
-        return None
-    pairs = _pairs(client_settings(config, kwargs))
-    if pairs is None:
-        decline("this listing", "a client setting is a Python object")
-        return None
-    try:
-        return native.topic_names(pairs, max(1, round(timeout * 1000)))
-    except native.NativeError as exc:
-        raise refused(str(exc), config) from None
+    ms = max(1, round(timeout * 1000))
+    return _call("this listing", config, kwargs, False,
+                 lambda native, pairs: cast("tuple[list[str], str | None, str | None]",
+                                            native.topic_names(pairs, ms)))
